@@ -1,0 +1,121 @@
+"""The only code that changes ``Project.stage`` (house rule 1).
+
+Every move locks the project row (``select_for_update``), checks DESIGN's
+lifecycle rules against the locked, current row, and writes the project and its
+StageTransition in one transaction, so two people advancing the same project at
+once cannot both succeed and the audit trail never disagrees with the stage.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .audit import save_audited
+from .choices import Stage, Status
+from .models import Project, StageTransition
+
+
+def _lock(project: Project, version: int | None) -> Project:
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    if version is not None and locked.version != version:
+        raise ValidationError(
+            _("Someone else changed this project first; reload it and try again."), code="stale"
+        )
+    return locked
+
+
+def _record(project: Project, *, from_stage: str, to_stage: Stage, on, note: str, by) -> StageTransition:
+    transition = StageTransition(
+        project=project, from_stage=from_stage, to_stage=to_stage, on=on, note=note, by=by
+    )
+    return save_audited(transition, by=by, reason=note)
+
+
+def record_creation(project: Project, *, by) -> StageTransition:
+    """The first transition of a new project (called by services.project_create)."""
+    return _record(project, from_stage="", to_stage=Stage.SIGNED, on=project.signed_on, note="", by=by)
+
+
+@transaction.atomic
+def advance(
+    *,
+    project: Project,
+    stage: Stage | str,
+    on: datetime.date,
+    note: str = "",
+    by=None,
+    version: int | None = None,
+) -> Project:
+    """Move ``project`` to the next stage, reached on ``on``.
+
+    ``stage`` must be exactly the next stage (so a stale screen asking for a stage
+    the project already has is refused, not applied twice); ``on`` is not before the
+    current stage's date and not in the future (Asia/Shanghai).
+    """
+    try:
+        target = Stage(stage)
+    except ValueError:
+        raise ValidationError({"stage": _("Unknown stage.")}, code="invalid") from None
+    if not isinstance(on, datetime.date) or isinstance(on, datetime.datetime):
+        raise ValidationError({"on": _("Enter a valid date.")}, code="invalid")
+
+    locked = _lock(project, version)
+    current = locked.stage_enum
+    if locked.status == Status.CANCELLED:
+        raise ValidationError(_("A cancelled project cannot advance."), code="cancelled")
+    if current.next is None:
+        raise ValidationError(
+            {"stage": _("The project is already at the last stage.")}, code="last_stage"
+        )
+    if target != current.next:
+        raise ValidationError(
+            {
+                "stage": _("The project is at stage “%(current)s”; it can only advance to “%(next)s”.")
+                % {"current": current.label, "next": current.next.label}
+            },
+            code="not_next",
+        )
+    previous_date = locked.stage_date(current)
+    if on < previous_date:
+        raise ValidationError(
+            {
+                "on": _("The date cannot be before %(date)s, when the project reached “%(stage)s”.")
+                % {"date": previous_date.isoformat(), "stage": current.label}
+            },
+            code="before_previous",
+        )
+    if on > timezone.localdate():
+        raise ValidationError({"on": _("The date cannot be in the future.")}, code="future")
+
+    setattr(locked, target.date_field, on)
+    locked.stage = target
+    locked.version += 1
+    save_audited(locked, by=by, reason=note or f"advance to {target.value}")
+    _record(locked, from_stage=current, to_stage=target, on=on, note=note, by=by)
+    return locked
+
+
+@transaction.atomic
+def revert(*, project: Project, reason: str, by=None, version: int | None = None) -> Project:
+    """Move ``project`` back one stage, clearing the date of the stage it leaves."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason for going back a stage.")}, code="required")
+
+    locked = _lock(project, version)
+    current = locked.stage_enum
+    if current.previous is None:
+        raise ValidationError(
+            {"stage": _("The project is at the first stage; there is nothing to revert.")},
+            code="first_stage",
+        )
+    target = current.previous
+    setattr(locked, current.date_field, None)
+    locked.stage = target
+    locked.version += 1
+    save_audited(locked, by=by, reason=reason)
+    _record(locked, from_stage=current, to_stage=target, on=locked.stage_date(target), note=reason, by=by)
+    return locked

@@ -1,0 +1,64 @@
+"""DESIGN's roles as auth groups, each with the model permissions it needs.
+
+Row scope (a county user sees only their region) is not a permission: it is
+``visible_to(user)`` on the querysets. Permissions here say what kind of record
+a role may view or write at all.
+"""
+
+from .choices import Role
+
+# app label -> models a role may write (add + change). Everyone in a role may view
+# every model of the apps listed under VIEW_APPS.
+VIEW_APPS = ("projects", "supervision")
+WRITE = {
+    Role.COUNTY_STAFF: {
+        "projects": ["project", "enterprise", "investmentreport", "stagetransition"],
+    },
+    Role.COUNTY_LEADER: {},
+    Role.CITY_LEADER: {},
+    Role.CITY_ADMIN: {
+        "projects": [
+            "project",
+            "enterprise",
+            "investmentreport",
+            "stagetransition",
+            "annualtarget",
+            "region",
+            "park",
+            "industry",
+            "user",
+        ],
+    },
+}
+# Models whose view permission no role but the admin needs.
+ADMIN_ONLY_VIEW = {("projects", "user")}
+
+
+def role_permissions(role: Role):
+    from django.contrib.auth.models import Permission
+
+    perms = Permission.objects.filter(content_type__app_label__in=VIEW_APPS).select_related(
+        "content_type"
+    )
+    wanted = []
+    writes = WRITE[role]
+    for perm in perms:
+        app, model = perm.content_type.app_label, perm.content_type.model
+        action = perm.codename.split("_", 1)[0]
+        if model.startswith("historical"):
+            continue
+        if action == "view" and ((app, model) not in ADMIN_ONLY_VIEW or role == Role.CITY_ADMIN):
+            wanted.append(perm)
+        elif action in {"add", "change"} and model in writes.get(app, []):
+            wanted.append(perm)
+        elif action == "delete" and role == Role.CITY_ADMIN and model in writes.get(app, []):
+            wanted.append(perm)
+    return wanted
+
+
+def ensure_role_groups(sender=None, **kwargs):
+    from django.contrib.auth.models import Group
+
+    for role in Role:
+        group, _ = Group.objects.get_or_create(name=role.value)
+        group.permissions.set(role_permissions(role))

@@ -1,0 +1,210 @@
+"""Named write functions for projects, investment and targets (house rule 2).
+
+Views, serializers, admin actions, importers and tasks call these; none of them
+repeats their rules. Stage changes are not here: they are in lifecycle.py.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import lifecycle
+from .audit import save_audited
+from .choices import Status
+from .models import AnnualTarget, Enterprise, InvestmentReport, Project, Region
+
+# Fields of a project that an edit may change. Stage, stage dates, status and
+# is_major have their own paths (lifecycle, project_cancel, save()).
+PROJECT_EDITABLE_FIELDS = (
+    "name",
+    "enterprise",
+    "region",
+    "park",
+    "industry",
+    "is_manufacturing",
+    "planned_investment",
+    "first_contact_on",
+)
+
+
+def _check_version(instance, version: int | None) -> None:
+    if version is not None and instance.version != version:
+        raise ValidationError(
+            _("Someone else changed this record first; reload it and try again."), code="stale"
+        )
+
+
+def next_project_code(region: Region, year: int) -> str:
+    prefix = f"{region.code}-{year}-"
+    last = (
+        Project.objects.filter(code__startswith=prefix)
+        .order_by("-code")
+        .values_list("code", flat=True)
+        .first()
+    )
+    number = int(last.rsplit("-", 1)[1]) + 1 if last and last.rsplit("-", 1)[1].isdigit() else 1
+    return f"{prefix}{number:04d}"
+
+
+@transaction.atomic
+def enterprise_create(*, name: str, credit_code: str = "", by) -> Enterprise:
+    return save_audited(Enterprise(name=name, credit_code=credit_code.strip().upper()), by=by)
+
+
+@transaction.atomic
+def project_create(
+    *,
+    by,
+    name: str,
+    enterprise: Enterprise,
+    region: Region,
+    industry,
+    signed_on: datetime.date,
+    planned_investment: Decimal,
+    code: str = "",
+    park=None,
+    is_manufacturing: bool = True,
+    first_contact_on: datetime.date | None = None,
+) -> Project:
+    """Create a project at stage ``signed`` and write its first StageTransition."""
+    if signed_on and signed_on > timezone.localdate():
+        raise ValidationError({"signed_on": _("The signing date cannot be in the future.")})
+    if park is not None and region is not None and park.region_id != region.pk:
+        raise ValidationError({"park": _("The park is not in the project's region.")})
+    project = Project(
+        code=code or (next_project_code(region, signed_on.year) if region and signed_on else ""),
+        name=name,
+        enterprise=enterprise,
+        region=region,
+        park=park,
+        industry=industry,
+        is_manufacturing=is_manufacturing,
+        planned_investment=planned_investment,
+        first_contact_on=first_contact_on,
+        signed_on=signed_on,
+    )
+    save_audited(project, by=by, reason="created")
+    lifecycle.record_creation(project, by=by)
+    return project
+
+
+@transaction.atomic
+def project_update(*, project: Project, by, version: int | None = None, **changes) -> Project:
+    """Change a project's descriptive fields; the stage and its dates are not among them."""
+    unknown = set(changes) - set(PROJECT_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(
+            {field: _("This field cannot be changed here.") for field in sorted(unknown)}
+        )
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    _check_version(locked, version)
+    for field, value in changes.items():
+        setattr(locked, field, value)
+    if locked.park is not None and locked.park.region_id != locked.region_id:
+        raise ValidationError({"park": _("The park is not in the project's region.")})
+    locked.version += 1
+    return save_audited(locked, by=by, reason="edited")
+
+
+@transaction.atomic
+def project_cancel(*, project: Project, reason: str, by, version: int | None = None) -> Project:
+    """Cancel (清退) a project: it is kept but no longer counted or advanced."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason for cancelling the project.")})
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    _check_version(locked, version)
+    if locked.status == Status.CANCELLED:
+        raise ValidationError(_("The project is already cancelled."), code="already_cancelled")
+    locked.status = Status.CANCELLED
+    locked.version += 1
+    return save_audited(locked, by=by, reason=reason)
+
+
+@transaction.atomic
+def project_reactivate(*, project: Project, reason: str, by, version: int | None = None) -> Project:
+    """Bring a cancelled project back into the count."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason for reactivating the project.")})
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    _check_version(locked, version)
+    if locked.status != Status.CANCELLED:
+        raise ValidationError(_("Only a cancelled project can be reactivated."), code="not_cancelled")
+    locked.status = Status.ACTIVE
+    locked.version += 1
+    return save_audited(locked, by=by, reason=reason)
+
+
+def first_of_month(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+@transaction.atomic
+def investment_report(
+    *,
+    project: Project,
+    month: datetime.date,
+    amount: Decimal,
+    by,
+    note: str = "",
+    version: int | None = None,
+) -> InvestmentReport:
+    """Record (or correct) a project's actual investment for one calendar month.
+
+    Any day of the month may be given; it is stored as the month's first day.
+    """
+    if not isinstance(month, datetime.date):
+        raise ValidationError({"month": _("Enter a valid month.")})
+    month = first_of_month(month)
+    if month > first_of_month(timezone.localdate()):
+        raise ValidationError({"month": _("Investment cannot be reported for a future month.")})
+    if project.status == Status.CANCELLED:
+        raise ValidationError(_("A cancelled project takes no investment reports."), code="cancelled")
+    # Lock the month's row if it exists, so two corrections of the same month serialise.
+    report = (
+        InvestmentReport.objects.select_for_update().filter(project=project, month=month).first()
+    )
+    if report is None:
+        report = InvestmentReport(project=project, month=month)
+    else:
+        _check_version(report, version)
+        report.version += 1
+    report.amount = amount
+    report.note = note
+    report.reported_by = by if by is not None and by.is_authenticated else None
+    return save_audited(report, by=by, reason=note)
+
+
+@transaction.atomic
+def target_set(
+    *,
+    region: Region,
+    year: int,
+    investment: Decimal,
+    investment_h1: Decimal,
+    by,
+    signed: int = 0,
+    started: int = 0,
+    completed: int = 0,
+    in_production: int = 0,
+    version: int | None = None,
+) -> AnnualTarget:
+    """Set a region's annual target (年度任务), creating or replacing it."""
+    target = AnnualTarget.objects.select_for_update().filter(region=region, year=year).first()
+    if target is None:
+        target = AnnualTarget(region=region, year=year)
+    else:
+        _check_version(target, version)
+        target.version += 1
+    target.investment = investment
+    target.investment_h1 = investment_h1
+    target.signed = signed
+    target.started = started
+    target.completed = completed
+    target.in_production = in_production
+    return save_audited(target, by=by)

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    # The language switch posts here (django.views.i18n.set_language).
+    path("i18n/", include("django.conf.urls.i18n")),
+    # LocaleMiddleware picks the language from the cookie or the browser,
+    # Chinese by default, so the admin keeps one URL in every language.
+    path("admin/", admin.site.urls),
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+]
