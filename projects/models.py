@@ -191,7 +191,7 @@ def _stage_dates_match_stage() -> Q:
 
 
 def _stage_dates_in_order() -> list[models.CheckConstraint]:
-    pairs = zip(STAGE_DATE_FIELDS, STAGE_DATE_FIELDS[1:])
+    pairs = zip(STAGE_DATE_FIELDS[:-1], STAGE_DATE_FIELDS[1:], strict=True)
     return [
         models.CheckConstraint(
             condition=Q(**{f"{later}__isnull": True}) | Q(**{f"{later}__gte": F(earlier)}),

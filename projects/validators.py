@@ -14,14 +14,20 @@ CREDIT_CODE_PATTERN = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRT
 
 
 def credit_code_check_char(first17: str) -> str:
-    total = sum(CREDIT_CODE_ALPHABET.index(ch) * w for ch, w in zip(first17, CREDIT_CODE_WEIGHTS))
+    if len(first17) != 17:
+        raise ValueError("the check character is computed over exactly 17 characters")
+    pairs = zip(first17, CREDIT_CODE_WEIGHTS, strict=True)
+    total = sum(CREDIT_CODE_ALPHABET.index(ch) * weight for ch, weight in pairs)
     return CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
 
 
 def validate_credit_code(value: str) -> None:
     if not CREDIT_CODE_PATTERN.match(value or ""):
         raise ValidationError(
-            _("A unified social credit code has 18 characters: digits and capital letters except I, O, Z, S, V."),
+            _(
+                "A unified social credit code has 18 characters: "
+                "digits and capital letters except I, O, Z, S, V."
+            ),
             code="credit_code_format",
         )
     if credit_code_check_char(value[:17]) != value[17]:
