@@ -67,9 +67,7 @@ def advance(
     if locked.status == Status.CANCELLED:
         raise ValidationError(_("A cancelled project cannot advance."), code="cancelled")
     if current.next is None:
-        raise ValidationError(
-            {"stage": _("The project is already at the last stage.")}, code="last_stage"
-        )
+        raise ValidationError({"stage": _("The project is already at the last stage.")}, code="last_stage")
     if target != current.next:
         raise ValidationError(
             {

@@ -489,3 +489,35 @@ class AnnualTarget(models.Model):
 
     def __str__(self):
         return f"{self.region} {self.year}"
+
+
+class StatusChange(models.Model):
+    """One change of a project's status (cancel, reactivate, stalled flag and unflag), with its reason."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(_("from status"), max_length=20, choices=Status.choices)
+    to_status = models.CharField(_("to status"), max_length=20, choices=Status.choices)
+    reason = models.TextField(_("reason"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Empty when the daily stalled-project check made the change."),
+    )
+    at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = ProjectChildQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.project_id}: {self.from_status} → {self.to_status}"

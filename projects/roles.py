@@ -62,3 +62,20 @@ def ensure_role_groups(sender=None, **kwargs):
     for role in Role:
         group, _ = Group.objects.get_or_create(name=role.value)
         group.permissions.set(role_permissions(role))
+
+
+LEADER_ROLES = (Role.COUNTY_LEADER, Role.CITY_LEADER, Role.CITY_ADMIN)
+
+
+def user_has_role(user, *roles: Role) -> bool:
+    """Superusers count as city admins. Uses the prefetched groups when there are any."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser and Role.CITY_ADMIN in roles:
+        return True
+    names = {group.name for group in user.groups.all()}
+    return any(role.value in names for role in roles)
+
+
+def is_leader(user) -> bool:
+    return user_has_role(user, *LEADER_ROLES)

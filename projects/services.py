@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from . import lifecycle
 from .audit import save_audited
 from .choices import Status
-from .models import AnnualTarget, Enterprise, InvestmentReport, Project, Region
+from .models import AnnualTarget, Enterprise, InvestmentReport, Project, Region, StatusChange
 
 # Fields of a project that an edit may change. Stage, stage dates, status and
 # is_major have their own paths (lifecycle, project_cancel, save()).
@@ -97,9 +97,7 @@ def project_update(*, project: Project, by, version: int | None = None, **change
     """Change a project's descriptive fields; the stage and its dates are not among them."""
     unknown = set(changes) - set(PROJECT_EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError(
-            {field: _("This field cannot be changed here.") for field in sorted(unknown)}
-        )
+        raise ValidationError({field: _("This field cannot be changed here.") for field in sorted(unknown)})
     locked = Project.objects.select_for_update().get(pk=project.pk)
     _check_version(locked, version)
     for field, value in changes.items():
@@ -110,19 +108,38 @@ def project_update(*, project: Project, by, version: int | None = None, **change
     return save_audited(locked, by=by, reason="edited")
 
 
+def _change_status(*, project: Project, to: Status, allowed_from: set[Status], reason: str, by, version):
+    """Lock, check and change a project's status, recording a StatusChange in the same transaction."""
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    _check_version(locked, version)
+    if locked.status not in allowed_from:
+        raise ValidationError(
+            _("A project with status “%(status)s” cannot become “%(to)s”.")
+            % {"status": locked.get_status_display(), "to": to.label},
+            code="status",
+        )
+    change = StatusChange(project=locked, from_status=locked.status, to_status=to, reason=reason, by=by)
+    locked.status = to
+    locked.version += 1
+    save_audited(locked, by=by, reason=reason)
+    save_audited(change, by=by, reason=reason)
+    return locked
+
+
 @transaction.atomic
 def project_cancel(*, project: Project, reason: str, by, version: int | None = None) -> Project:
     """Cancel (清退) a project: it is kept but no longer counted or advanced."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give a reason for cancelling the project.")})
-    locked = Project.objects.select_for_update().get(pk=project.pk)
-    _check_version(locked, version)
-    if locked.status == Status.CANCELLED:
-        raise ValidationError(_("The project is already cancelled."), code="already_cancelled")
-    locked.status = Status.CANCELLED
-    locked.version += 1
-    return save_audited(locked, by=by, reason=reason)
+    return _change_status(
+        project=project,
+        to=Status.CANCELLED,
+        allowed_from={Status.ACTIVE, Status.STALLED},
+        reason=reason,
+        by=by,
+        version=version,
+    )
 
 
 @transaction.atomic
@@ -131,13 +148,30 @@ def project_reactivate(*, project: Project, reason: str, by, version: int | None
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give a reason for reactivating the project.")})
-    locked = Project.objects.select_for_update().get(pk=project.pk)
-    _check_version(locked, version)
-    if locked.status != Status.CANCELLED:
-        raise ValidationError(_("Only a cancelled project can be reactivated."), code="not_cancelled")
-    locked.status = Status.ACTIVE
-    locked.version += 1
-    return save_audited(locked, by=by, reason=reason)
+    return _change_status(
+        project=project,
+        to=Status.ACTIVE,
+        allowed_from={Status.CANCELLED},
+        reason=reason,
+        by=by,
+        version=version,
+    )
+
+
+@transaction.atomic
+def project_mark_stalled(*, project: Project, reason: str, by=None) -> Project:
+    """Flag an active project as stalled (半拉子); normally done by the daily check."""
+    return _change_status(
+        project=project, to=Status.STALLED, allowed_from={Status.ACTIVE}, reason=reason, by=by, version=None
+    )
+
+
+@transaction.atomic
+def project_unmark_stalled(*, project: Project, reason: str, by=None) -> Project:
+    """Clear the stalled flag once the project moves again."""
+    return _change_status(
+        project=project, to=Status.ACTIVE, allowed_from={Status.STALLED}, reason=reason, by=by, version=None
+    )
 
 
 def first_of_month(day: datetime.date) -> datetime.date:
@@ -166,9 +200,7 @@ def investment_report(
     if project.status == Status.CANCELLED:
         raise ValidationError(_("A cancelled project takes no investment reports."), code="cancelled")
     # Lock the month's row if it exists, so two corrections of the same month serialise.
-    report = (
-        InvestmentReport.objects.select_for_update().filter(project=project, month=month).first()
-    )
+    report = InvestmentReport.objects.select_for_update().filter(project=project, month=month).first()
     if report is None:
         report = InvestmentReport(project=project, month=month)
     else:

@@ -146,3 +146,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Stalled projects (半拉子): an active project with no stage change for this many
+# days and no investment reported for this many months is flagged by the daily check.
+STALLED_DAYS_WITHOUT_STAGE_CHANGE = int(os.environ.get("STALLED_DAYS_WITHOUT_STAGE_CHANGE", "180"))
+STALLED_MONTHS_WITHOUT_INVESTMENT = int(os.environ.get("STALLED_MONTHS_WITHOUT_INVESTMENT", "3"))

@@ -1,0 +1,440 @@
+"""Named write functions of the supervision app (house rule 2).
+
+Each problem move locks the problem row, checks the move against its current
+state, changes it and writes its timeline entry (ProblemEvent) in the same
+transaction, so the timeline can never disagree with the ledger.
+
+Every move takes an optional ``on`` date (default: today in Asia/Shanghai) so
+that a bureau can enter a paper ledger after the fact; it may not be in the
+future nor before the problem was raised.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from projects.audit import save_audited
+from projects.choices import Stage, Status
+from projects.models import Project
+from projects.roles import is_leader
+
+from .choices import ExtensionStatus, ProblemEventKind, ProblemStatus, Severity
+from .models import (
+    ExtensionRequest,
+    Milestone,
+    MilestoneTemplate,
+    Problem,
+    ProblemEvent,
+    ServiceLog,
+    ServiceTeam,
+    SupervisionVisit,
+)
+from .periods import subtract_working_days
+
+
+def _check_version(instance, version: int | None) -> None:
+    if version is not None and instance.version != version:
+        raise ValidationError(
+            _("Someone else changed this record first; reload it and try again."), code="stale"
+        )
+
+
+def _move_date(problem: Problem, on: datetime.date | None) -> datetime.date:
+    today = timezone.localdate()
+    on = on or today
+    if on > today:
+        raise ValidationError({"on": _("The date cannot be in the future.")}, code="future")
+    if on < problem.raised_on:
+        raise ValidationError(
+            {
+                "on": _("The date cannot be before the problem was raised (%(date)s).")
+                % {"date": problem.raised_on}
+            },
+            code="before_raised",
+        )
+    return on
+
+
+def _lock(problem: Problem, version: int | None) -> Problem:
+    locked = Problem.objects.select_for_update().get(pk=problem.pk)
+    _check_version(locked, version)
+    return locked
+
+
+def _require_status(problem: Problem, allowed: set[ProblemStatus], action: str) -> None:
+    if problem.status not in allowed:
+        raise ValidationError(
+            _("A problem that is “%(status)s” cannot be %(action)s.")
+            % {"status": problem.get_status_display(), "action": action},
+            code="status",
+        )
+
+
+def _event(problem, *, kind, from_status, on, by, note="", due_on=None) -> ProblemEvent:
+    event = ProblemEvent(
+        problem=problem,
+        kind=kind,
+        from_status=from_status,
+        to_status=problem.status,
+        on=on,
+        due_on=due_on,
+        note=note,
+        by=by if by is not None and by.is_authenticated else None,
+    )
+    return save_audited(event, by=by, reason=note)
+
+
+def _save_move(problem: Problem, *, by, kind, from_status, on, note="", due_on=None) -> Problem:
+    problem.version += 1
+    save_audited(problem, by=by, reason=note or kind)
+    _event(problem, kind=kind, from_status=from_status, on=on, by=by, note=note, due_on=due_on)
+    return problem
+
+
+def _require_leader(by, what: str) -> None:
+    if not is_leader(by):
+        raise ValidationError(_("Only a leader can %(what)s.") % {"what": what}, code="not_leader")
+
+
+@transaction.atomic
+def problem_raise(
+    *,
+    project: Project,
+    category: str,
+    description: str,
+    by,
+    raised_on: datetime.date | None = None,
+    severity: str = Severity.MEDIUM,
+    visit: SupervisionVisit | None = None,
+) -> Problem:
+    today = timezone.localdate()
+    raised_on = raised_on or today
+    if raised_on > today:
+        raise ValidationError({"raised_on": _("The date cannot be in the future.")})
+    if project.status == Status.CANCELLED:
+        raise ValidationError(_("Problems cannot be raised on a cancelled project."), code="cancelled")
+    if visit is not None and visit.region_id != project.region_id:
+        raise ValidationError({"visit": _("The visit was to another region.")})
+    problem = Problem(
+        project=project,
+        category=category,
+        description=(description or "").strip(),
+        severity=severity,
+        raised_on=raised_on,
+        raised_by=by if by is not None and by.is_authenticated else None,
+        visit=visit,
+    )
+    save_audited(problem, by=by, reason="raised")
+    _event(
+        problem, kind=ProblemEventKind.RAISED, from_status="", on=raised_on, by=by, note=problem.description
+    )
+    return problem
+
+
+@transaction.atomic
+def problem_assign(
+    *,
+    problem: Problem,
+    unit,
+    due_on: datetime.date,
+    by,
+    assignee=None,
+    on: datetime.date | None = None,
+    note: str = "",
+    version: int | None = None,
+) -> Problem:
+    """Hand the problem to a responsible unit with a due date (交办); also re-assigns."""
+    locked = _lock(problem, version)
+    _require_status(locked, {ProblemStatus.RAISED, ProblemStatus.ASSIGNED}, _("assigned"))
+    on = _move_date(locked, on)
+    if unit is None:
+        raise ValidationError({"unit": _("Choose the responsible unit.")})
+    if not isinstance(due_on, datetime.date):
+        raise ValidationError({"due_on": _("Enter the due date.")})
+    if due_on < on:
+        raise ValidationError({"due_on": _("The due date cannot be before the date of assignment.")})
+    from_status = locked.status
+    locked.status = ProblemStatus.ASSIGNED
+    locked.responsible_unit = unit
+    locked.assignee = assignee
+    locked.due_on = due_on
+    return _save_move(
+        locked,
+        by=by,
+        kind=ProblemEventKind.ASSIGNED,
+        from_status=from_status,
+        on=on,
+        note=note,
+        due_on=due_on,
+    )
+
+
+@transaction.atomic
+def problem_resolve(
+    *,
+    problem: Problem,
+    resolution: str,
+    by,
+    on: datetime.date | None = None,
+    version: int | None = None,
+) -> Problem:
+    """The responsible unit reports the problem solved (办结)."""
+    locked = _lock(problem, version)
+    _require_status(locked, {ProblemStatus.ASSIGNED}, _("resolved"))
+    on = _move_date(locked, on)
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise ValidationError({"resolution": _("Describe how the problem was resolved.")})
+    from_status = locked.status
+    locked.status = ProblemStatus.RESOLVED
+    locked.resolution = resolution
+    locked.resolved_on = on
+    locked.resolved_by = by if by is not None and by.is_authenticated else None
+    return _save_move(
+        locked, by=by, kind=ProblemEventKind.RESOLVED, from_status=from_status, on=on, note=resolution
+    )
+
+
+@transaction.atomic
+def problem_verify(
+    *,
+    problem: Problem,
+    by,
+    on: datetime.date | None = None,
+    note: str = "",
+    version: int | None = None,
+) -> Problem:
+    """A leader checks the resolution and closes the problem (销号); never the resolver."""
+    locked = _lock(problem, version)
+    _require_status(locked, {ProblemStatus.RESOLVED}, _("verified"))
+    _require_leader(by, _("verify a problem"))
+    if locked.resolved_by_id is not None and by is not None and locked.resolved_by_id == by.pk:
+        raise ValidationError(
+            _("The person who resolved a problem cannot also verify it."), code="verifier_is_resolver"
+        )
+    on = _move_date(locked, on)
+    if on < locked.resolved_on:
+        raise ValidationError({"on": _("A problem cannot be verified before it was resolved.")})
+    from_status = locked.status
+    locked.status = ProblemStatus.VERIFIED
+    locked.verified_on = on
+    locked.verified_by = by
+    return _save_move(
+        locked, by=by, kind=ProblemEventKind.VERIFIED, from_status=from_status, on=on, note=note
+    )
+
+
+@transaction.atomic
+def problem_reopen(
+    *,
+    problem: Problem,
+    reason: str,
+    by,
+    due_on: datetime.date | None = None,
+    on: datetime.date | None = None,
+    version: int | None = None,
+) -> Problem:
+    """Send a resolved or verified problem back to its unit; the timeline keeps the earlier resolution."""
+    locked = _lock(problem, version)
+    _require_status(locked, {ProblemStatus.RESOLVED, ProblemStatus.VERIFIED}, _("reopened"))
+    on = _move_date(locked, on)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason for reopening the problem.")})
+    if due_on is not None and due_on < on:
+        raise ValidationError({"due_on": _("The due date cannot be before the date of reopening.")})
+    from_status = locked.status
+    locked.status = ProblemStatus.ASSIGNED
+    locked.resolved_on = locked.verified_on = None
+    locked.resolved_by = locked.verified_by = None
+    locked.resolution = ""
+    if due_on is not None:
+        locked.due_on = due_on
+    return _save_move(
+        locked,
+        by=by,
+        kind=ProblemEventKind.REOPENED,
+        from_status=from_status,
+        on=on,
+        note=reason,
+        due_on=locked.due_on,
+    )
+
+
+@transaction.atomic
+def problem_request_extension(
+    *, problem: Problem, due_on: datetime.date, reason: str, by
+) -> ExtensionRequest:
+    """The unit asks for a later due date; a leader decides (problem_decide_extension)."""
+    locked = _lock(problem, None)
+    _require_status(locked, {ProblemStatus.ASSIGNED}, _("extended"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason for the extension.")})
+    if not isinstance(due_on, datetime.date) or due_on <= locked.due_on:
+        raise ValidationError({"due_on": _("The new due date must be later than the current one.")})
+    request = ExtensionRequest(
+        problem=locked,
+        due_on=due_on,
+        reason=reason,
+        requested_by=by if by is not None and by.is_authenticated else None,
+    )
+    save_audited(request, by=by, reason=reason)
+    _event(
+        locked,
+        kind=ProblemEventKind.EXTENSION_REQUESTED,
+        from_status=locked.status,
+        on=timezone.localdate(),
+        by=by,
+        note=reason,
+        due_on=due_on,
+    )
+    return request
+
+
+@transaction.atomic
+def problem_decide_extension(
+    *, request: ExtensionRequest, approve: bool, by, note: str = ""
+) -> ExtensionRequest:
+    """A leader approves (the due date moves) or rejects an extension request."""
+    _require_leader(by, _("decide on an extension"))
+    request = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != ExtensionStatus.PENDING:
+        raise ValidationError(_("This extension request has already been decided."), code="decided")
+    problem = _lock(request.problem, None)
+    request.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
+    request.decided_by = by
+    request.decided_at = timezone.now()
+    request.decision_note = note
+    save_audited(request, by=by, reason=note)
+    if approve:
+        _require_status(problem, {ProblemStatus.ASSIGNED}, _("extended"))
+        problem.due_on = request.due_on
+        problem.version += 1
+        save_audited(problem, by=by, reason=request.reason)
+    _event(
+        problem,
+        kind=ProblemEventKind.EXTENSION_APPROVED if approve else ProblemEventKind.EXTENSION_REJECTED,
+        from_status=problem.status,
+        on=timezone.localdate(),
+        by=by,
+        note=note or request.reason,
+        due_on=request.due_on,
+    )
+    return request
+
+
+@transaction.atomic
+def visit_record(*, on: datetime.date, region, leader, by, projects=(), notes: str = "") -> SupervisionVisit:
+    """Record a supervision day (督导日) and the projects it visited."""
+    if on > timezone.localdate():
+        raise ValidationError({"on": _("The date cannot be in the future.")})
+    outside = [p for p in projects if p.region_id != region.pk]
+    if outside:
+        raise ValidationError({"projects": _("Every visited project must be in the visit's region.")})
+    visit = SupervisionVisit(on=on, region=region, leader=leader, notes=notes, created_by=by)
+    save_audited(visit, by=by)
+    visit.projects.set(projects)
+    return visit
+
+
+@transaction.atomic
+def service_team_save(
+    *,
+    project: Project,
+    by,
+    county_leader=None,
+    chief_officer=None,
+    specialist=None,
+    unit=None,
+    plan: str = "",
+    version: int | None = None,
+) -> ServiceTeam:
+    """Create or update a project's five-one team; a team may be saved incomplete and filled in later."""
+    team = ServiceTeam.objects.select_for_update().filter(project=project).first()
+    if team is None:
+        team = ServiceTeam(project=project)
+    else:
+        _check_version(team, version)
+        team.version += 1
+    team.county_leader = county_leader
+    team.chief_officer = chief_officer
+    team.specialist = specialist
+    team.unit = unit
+    team.plan = plan
+    return save_audited(team, by=by)
+
+
+@transaction.atomic
+def service_log_record(
+    *, project: Project, on: datetime.date, kind: str, description: str, by, person=None, hours=0
+) -> ServiceLog:
+    if isinstance(on, datetime.date) and on > timezone.localdate():
+        raise ValidationError({"on": _("The date cannot be in the future.")})
+    log = ServiceLog(
+        project=project,
+        on=on,
+        kind=kind,
+        description=(description or "").strip(),
+        person=person,
+        hours=hours,
+        recorded_by=by if by is not None and by.is_authenticated else None,
+    )
+    return save_audited(log, by=by)
+
+
+@transaction.atomic
+def milestone_save(
+    *,
+    project: Project,
+    title: str,
+    due_on: datetime.date,
+    by,
+    responsible=None,
+    done_on: datetime.date | None = None,
+    order: int = 0,
+    milestone: Milestone | None = None,
+    version: int | None = None,
+) -> Milestone:
+    """Create a milestone, or update ``milestone`` (e.g. mark it done)."""
+    if milestone is None:
+        milestone = Milestone(project=project)
+    else:
+        milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+        _check_version(milestone, version)
+        milestone.version += 1
+    if done_on is not None and done_on > timezone.localdate():
+        raise ValidationError({"done_on": _("The date cannot be in the future.")})
+    milestone.title = title
+    milestone.due_on = due_on
+    milestone.responsible = responsible
+    milestone.done_on = done_on
+    milestone.order = order
+    return save_audited(milestone, by=by)
+
+
+@transaction.atomic
+def milestone_plan_generate(
+    *, project: Project, target_production_on: datetime.date, by, responsible=None
+) -> list[Milestone]:
+    """Reverse-schedule (倒排工期) the default plan from a target production date.
+
+    Each template step is due its number of working days before the target; steps
+    for stages the project has already reached are skipped, as are titles the
+    project already has, so running it again adds nothing twice.
+    """
+    reached = project.stage_enum.index
+    existing = set(project.milestones.values_list("title", flat=True))
+    plan = []
+    for order, template in enumerate(MilestoneTemplate.objects.order_by("-working_days_before", "id")):
+        if Stage(template.stage).index <= reached or template.name in existing:
+            continue
+        due_on = subtract_working_days(target_production_on, template.working_days_before)
+        milestone = Milestone(
+            project=project, title=template.name, due_on=due_on, responsible=responsible, order=order
+        )
+        plan.append(save_audited(milestone, by=by, reason="reverse schedule"))
+    return plan
