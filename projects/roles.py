@@ -10,12 +10,26 @@ from .choices import Role
 # app label -> models a role may write (add + change). Everyone in a role may view
 # every model of the apps listed under VIEW_APPS.
 VIEW_APPS = ("projects", "supervision")
+SUPERVISION_WORK = [
+    "problem",
+    "problemevent",
+    "extensionrequest",
+    "serviceteam",
+    "supervisionvisit",
+    "servicelog",
+    "milestone",
+    "person",
+    "unit",
+]
 WRITE = {
     Role.COUNTY_STAFF: {
         "projects": ["project", "enterprise", "investmentreport", "stagetransition"],
+        "supervision": SUPERVISION_WORK,
     },
-    Role.COUNTY_LEADER: {},
-    Role.CITY_LEADER: {},
+    # Leaders read; the problem moves that are theirs (assign, verify, decide an
+    # extension) need change permission on problems and extension requests.
+    Role.COUNTY_LEADER: {"supervision": ["problem", "problemevent", "extensionrequest", "supervisionvisit"]},
+    Role.CITY_LEADER: {"supervision": ["problem", "problemevent", "extensionrequest", "supervisionvisit"]},
     Role.CITY_ADMIN: {
         "projects": [
             "project",
@@ -28,6 +42,7 @@ WRITE = {
             "industry",
             "user",
         ],
+        "supervision": [*SUPERVISION_WORK, "milestonetemplate", "reminder"],
     },
 }
 # Models whose view permission no role but the admin needs.
