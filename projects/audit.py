@@ -26,3 +26,33 @@ def save_audited(instance, *, by, reason: str = "", **save_kwargs):
             code="integrity",
         ) from exc
     return instance
+
+
+def field_error(field: str, message, code: str) -> ValidationError:
+    """A ValidationError on one field that keeps its code (a dict message alone drops it)."""
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
+# Bookkeeping fields that change on every write and tell a reader nothing.
+HISTORY_DIFF_SKIPPED = {"version", "updated_at", "created_at"}
+
+
+def history_delta(newer, older, *, foreign_keys_are_objs=False):
+    """What changed between two history rows, including the ``editable=False`` fields.
+
+    simple_history's ``diff_against`` compares only editable fields (its issue
+    #1019), but the stage, its dates and the status are editable=False here and
+    are exactly what a project's history is read for.
+    """
+    from simple_history.models import ModelChange, ModelDelta
+
+    delta = newer.diff_against(older, foreign_keys_are_objs=foreign_keys_are_objs)
+    changes = list(delta.changes)
+    for field in newer.tracked_fields:
+        if field.editable or field.primary_key or field.name in HISTORY_DIFF_SKIPPED:
+            continue
+        old, new = getattr(older, field.attname), getattr(newer, field.attname)
+        if old != new:
+            changes.append(ModelChange(field.name, old, new))
+    changes.sort(key=lambda change: change.field)
+    return ModelDelta(changes, [c.field for c in changes], older, newer)

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .audit import save_audited
+from .audit import field_error, save_audited
 from .choices import Stage, Status
 from .models import Project, StageTransition
 
@@ -58,35 +58,33 @@ def advance(
     try:
         target = Stage(stage)
     except ValueError:
-        raise ValidationError({"stage": _("Unknown stage.")}, code="invalid") from None
+        raise field_error("stage", _("Unknown stage."), "invalid") from None
     if not isinstance(on, datetime.date) or isinstance(on, datetime.datetime):
-        raise ValidationError({"on": _("Enter a valid date.")}, code="invalid")
+        raise field_error("on", _("Enter a valid date."), "invalid")
 
     locked = _lock(project, version)
     current = locked.stage_enum
     if locked.status == Status.CANCELLED:
         raise ValidationError(_("A cancelled project cannot advance."), code="cancelled")
     if current.next is None:
-        raise ValidationError({"stage": _("The project is already at the last stage.")}, code="last_stage")
+        raise field_error("stage", _("The project is already at the last stage."), "last_stage")
     if target != current.next:
-        raise ValidationError(
-            {
-                "stage": _("The project is at stage “%(current)s”; it can only advance to “%(next)s”.")
-                % {"current": current.label, "next": current.next.label}
-            },
-            code="not_next",
+        raise field_error(
+            "stage",
+            _("The project is at stage “%(current)s”; it can only advance to “%(next)s”.")
+            % {"current": current.label, "next": current.next.label},
+            "not_next",
         )
     previous_date = locked.stage_date(current)
     if on < previous_date:
-        raise ValidationError(
-            {
-                "on": _("The date cannot be before %(date)s, when the project reached “%(stage)s”.")
-                % {"date": previous_date.isoformat(), "stage": current.label}
-            },
-            code="before_previous",
+        raise field_error(
+            "on",
+            _("The date cannot be before %(date)s, when the project reached “%(stage)s”.")
+            % {"date": previous_date.isoformat(), "stage": current.label},
+            "before_previous",
         )
     if on > timezone.localdate():
-        raise ValidationError({"on": _("The date cannot be in the future.")}, code="future")
+        raise field_error("on", _("The date cannot be in the future."), "future")
 
     setattr(locked, target.date_field, on)
     locked.stage = target
@@ -101,14 +99,13 @@ def revert(*, project: Project, reason: str, by=None, version: int | None = None
     """Move ``project`` back one stage, clearing the date of the stage it leaves."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("Give a reason for going back a stage.")}, code="required")
+        raise field_error("reason", _("Give a reason for going back a stage."), "required")
 
     locked = _lock(project, version)
     current = locked.stage_enum
     if current.previous is None:
-        raise ValidationError(
-            {"stage": _("The project is at the first stage; there is nothing to revert.")},
-            code="first_stage",
+        raise field_error(
+            "stage", _("The project is at the first stage; there is nothing to revert."), "first_stage"
         )
     target = current.previous
     setattr(locked, current.date_field, None)

@@ -190,16 +190,12 @@ def _stage_dates_match_stage() -> Q:
     return q
 
 
-def _stage_dates_in_order() -> list[models.CheckConstraint]:
-    pairs = zip(STAGE_DATE_FIELDS[:-1], STAGE_DATE_FIELDS[1:], strict=True)
-    return [
-        models.CheckConstraint(
-            condition=Q(**{f"{later}__isnull": True}) | Q(**{f"{later}__gte": F(earlier)}),
-            name=f"project_{later}_not_before_{earlier}",
-            violation_error_message=_("Stage dates must not go back in time."),
-        )
-        for earlier, later in pairs
-    ]
+def _stage_dates_in_order() -> Q:
+    """Each filled stage date is on or after the one before it (two stages may share a date)."""
+    q = Q()
+    for earlier, later in zip(STAGE_DATE_FIELDS[:-1], STAGE_DATE_FIELDS[1:], strict=True):
+        q &= Q(**{f"{later}__isnull": True}) | Q(**{f"{later}__gte": F(earlier)})
+    return q
 
 
 class Project(models.Model):
@@ -290,7 +286,13 @@ class Project(models.Model):
                     "and none for later stages."
                 ),
             ),
-            *_stage_dates_in_order(),
+            # One constraint for the whole chain: full_clean() runs one query per
+            # constraint, and a project is validated on every save.
+            models.CheckConstraint(
+                condition=_stage_dates_in_order(),
+                name="project_stage_dates_in_order",
+                violation_error_message=_("Stage dates must not go back in time."),
+            ),
             models.CheckConstraint(
                 condition=Q(first_contact_on__isnull=True) | Q(first_contact_on__lte=F("signed_on")),
                 name="project_first_contact_not_after_signing",

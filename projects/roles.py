@@ -45,6 +45,9 @@ WRITE = {
         "supervision": [*SUPERVISION_WORK, "milestonetemplate", "reminder"],
     },
 }
+# Reference data the city admin may delete. Projects, reports, targets, problems and
+# their audit trails are never deleted: a project is cancelled, a problem reopened.
+DELETABLE = {"region", "park", "industry", "user", "unit", "person", "milestonetemplate"}
 # Models whose view permission no role but the admin needs.
 ADMIN_ONLY_VIEW = {("projects", "user")}
 
@@ -66,7 +69,7 @@ def role_permissions(role: Role):
             wanted.append(perm)
         elif action in {"add", "change"} and model in writes.get(app, []):
             wanted.append(perm)
-        elif action == "delete" and role == Role.CITY_ADMIN and model in writes.get(app, []):
+        elif action == "delete" and role == Role.CITY_ADMIN and model in DELETABLE:
             wanted.append(perm)
     return wanted
 

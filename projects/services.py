@@ -56,6 +56,13 @@ def enterprise_create(*, name: str, credit_code: str = "", by) -> Enterprise:
 
 
 @transaction.atomic
+def enterprise_update(*, enterprise: Enterprise, name: str, credit_code: str = "", by) -> Enterprise:
+    enterprise.name = name
+    enterprise.credit_code = credit_code.strip().upper()
+    return save_audited(enterprise, by=by, reason="edited")
+
+
+@transaction.atomic
 def project_create(
     *,
     by,

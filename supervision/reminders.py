@@ -76,7 +76,7 @@ def send_overdue_reminders(*, today: datetime.date | None = None) -> int:
     with translation.override(settings.LANGUAGE_CODE):
         already = set(Reminder.objects.filter(sent_on=today).values_list("kind", "object_id", "recipient_id"))
         for user, items in _collect(today).items():
-            new = [(kind, item) for kind, item in items if (kind, item.pk, user.pk) not in already]
+            new = [(k, item) for k, item in dict.fromkeys(items) if (k, item.pk, user.pk) not in already]
             if not new:
                 continue
             try:

@@ -364,7 +364,7 @@ def service_team_save(
     team.chief_officer = chief_officer
     team.specialist = specialist
     team.unit = unit
-    team.plan = plan
+    team.plan = (plan or "").strip()
     return save_audited(team, by=by)
 
 

@@ -1,6 +1,6 @@
 """Stalled-project detection (半拉子工程), run daily by supervision.tasks.
 
-A project is stalled when it has had no stage change for N days *and* no
+A project not yet in production is stalled when it has had no stage change for N days *and* no
 investment reported for M months. "Stage change" is the date of its current
 stage (a revert moves that date back, so a reverted project is staler, not
 fresher). "No investment for M months" means no report with a positive amount
@@ -25,6 +25,9 @@ from projects.choices import Stage, Status
 from projects.models import InvestmentReport, Project
 
 from .periods import add_months
+
+# A project in production has finished investing; only unfinished ones can be 半拉子.
+UNFINISHED_STAGES = [Stage.SIGNED, Stage.LAND_SUPPLIED, Stage.STARTED, Stage.COMPLETED]
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,12 @@ def detect_stalled(*, today: datetime.date | None = None, days: int | None = Non
     projects = _annotated(today, months)
 
     flagged, unflagged = [], []
-    to_flag = projects.filter(status=Status.ACTIVE, stage_changed_on__lt=cutoff, recent_investment=False)
+    to_flag = projects.filter(
+        status=Status.ACTIVE,
+        stage__in=UNFINISHED_STAGES,
+        stage_changed_on__lt=cutoff,
+        recent_investment=False,
+    )
     for project in to_flag.order_by("pk"):
         reason = _(
             "No stage change since %(changed)s (more than %(days)s days) "

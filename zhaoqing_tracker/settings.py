@@ -151,3 +151,4 @@ LOGGING = {
 # days and no investment reported for this many months is flagged by the daily check.
 STALLED_DAYS_WITHOUT_STAGE_CHANGE = int(os.environ.get("STALLED_DAYS_WITHOUT_STAGE_CHANGE", "180"))
 STALLED_MONTHS_WITHOUT_INVESTMENT = int(os.environ.get("STALLED_MONTHS_WITHOUT_INVESTMENT", "3"))
+SIMPLE_HISTORY_REVERT_DISABLED = True  # history is read-only; writes go through services

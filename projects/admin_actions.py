@@ -1,0 +1,158 @@
+"""Changelist actions on projects: each asks for its input on a confirmation page, then calls
+lifecycle or services once per selected project. Nothing here sets a stage, a stage date or a
+status itself; a project that may not move is reported with the refusing function's message.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import lifecycle, services
+from .admin_forms import AdvanceStageForm, ReasonForm
+
+CONFIRM_TEMPLATE = "admin/projects/project/action_confirmation.html"
+# How many of the selected projects the confirmation page lists by name.
+PREVIEW_LIMIT = 100
+
+
+def _confirm_then_apply(modeladmin, request, queryset, *, form_class, apply, title, intro, submit, done):
+    """Show the confirmation form; once it is posted valid, ``apply(project, data)`` to each project.
+
+    Each project is moved in its own transaction (the lifecycle/service function's), so one
+    refusal does not undo the others; every refusal is reported with its own message.
+    """
+    if "apply" in request.POST:
+        form = form_class(request.POST)
+        if form.is_valid():
+            succeeded = 0
+            for project in queryset:
+                try:
+                    apply(project, form.cleaned_data)
+                except ValidationError as exc:
+                    modeladmin.message_user(
+                        request,
+                        _("%(project)s: %(error)s") % {"project": project, "error": " ".join(exc.messages)},
+                        messages.ERROR,
+                    )
+                else:
+                    succeeded += 1
+            if succeeded:
+                modeladmin.message_user(request, done(succeeded), messages.SUCCESS)
+            return None  # back to the changelist, with its filters
+    else:
+        form = form_class()
+
+    opts = modeladmin.model._meta
+    preview = list(queryset.select_related("region")[: PREVIEW_LIMIT + 1])
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "intro": intro,
+        "submit_label": submit,
+        "opts": opts,
+        "app_label": opts.app_label,
+        "form": form,
+        "projects": preview[:PREVIEW_LIMIT],
+        "more_projects": len(preview) > PREVIEW_LIMIT,
+        "action": request.POST.get("action", ""),
+        "selected_ids": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+        "select_across": request.POST.get("select_across", "0"),
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "media": modeladmin.media + form.media,
+    }
+    request.current_app = modeladmin.admin_site.name
+    return TemplateResponse(request, CONFIRM_TEMPLATE, context)
+
+
+@admin.action(description=_("Advance to the next stage"), permissions=["change"])
+def advance_stage(modeladmin, request, queryset):
+    def apply(project, data):
+        # At the last stage there is no next one; ask for the current stage and let
+        # lifecycle refuse it with its own message ("already at the last stage").
+        stage = project.stage_enum.next or project.stage_enum
+        lifecycle.advance(project=project, stage=stage, on=data["on"], note=data["note"], by=request.user)
+
+    return _confirm_then_apply(
+        modeladmin,
+        request,
+        queryset,
+        form_class=AdvanceStageForm,
+        apply=apply,
+        title=_("Advance projects to their next stage"),
+        intro=_("Each project below moves to the stage after its current one, reached on the date given."),
+        submit=_("Advance"),
+        done=lambda n: ngettext(
+            "Advanced %(count)d project to its next stage.",
+            "Advanced %(count)d projects to their next stage.",
+            n,
+        )
+        % {"count": n},
+    )
+
+
+@admin.action(description=_("Go back one stage"), permissions=["change"])
+def revert_stage(modeladmin, request, queryset):
+    def apply(project, data):
+        lifecycle.revert(project=project, reason=data["reason"], by=request.user)
+
+    return _confirm_then_apply(
+        modeladmin,
+        request,
+        queryset,
+        form_class=ReasonForm,
+        apply=apply,
+        title=_("Move projects back one stage"),
+        intro=_(
+            "Each project below goes back to its previous stage, and the date of the stage it "
+            "leaves is cleared. The reason is kept in the stage history."
+        ),
+        submit=_("Go back one stage"),
+        done=lambda n: ngettext(
+            "Moved %(count)d project back one stage.", "Moved %(count)d projects back one stage.", n
+        )
+        % {"count": n},
+    )
+
+
+@admin.action(description=_("Cancel project"), permissions=["change"])
+def cancel_project(modeladmin, request, queryset):
+    def apply(project, data):
+        services.project_cancel(project=project, reason=data["reason"], by=request.user)
+
+    return _confirm_then_apply(
+        modeladmin,
+        request,
+        queryset,
+        form_class=ReasonForm,
+        apply=apply,
+        title=_("Cancel projects"),
+        intro=_("Cancelled projects are kept but no longer counted in figures and rankings."),
+        submit=_("Cancel the projects"),
+        done=lambda n: ngettext("Cancelled %(count)d project.", "Cancelled %(count)d projects.", n)
+        % {"count": n},
+    )
+
+
+@admin.action(description=_("Reactivate project"), permissions=["change"])
+def reactivate_project(modeladmin, request, queryset):
+    def apply(project, data):
+        services.project_reactivate(project=project, reason=data["reason"], by=request.user)
+
+    return _confirm_then_apply(
+        modeladmin,
+        request,
+        queryset,
+        form_class=ReasonForm,
+        apply=apply,
+        title=_("Reactivate projects"),
+        intro=_("Reactivated projects count again in figures and rankings."),
+        submit=_("Reactivate"),
+        done=lambda n: ngettext("Reactivated %(count)d project.", "Reactivated %(count)d projects.", n)
+        % {"count": n},
+    )
+
+
+PROJECT_ACTIONS = [advance_stage, revert_stage, cancel_project, reactivate_project]

@@ -1,0 +1,209 @@
+"""Forms of the supervision admin: model forms saved by services, and the pages of the problem moves.
+
+The forms only collect input. Whether a move is allowed (status, dates, who may verify)
+is decided by supervision/services.py; its ValidationError comes back onto the form.
+"""
+
+from django import forms
+from django.contrib.admin.widgets import AdminDateWidget
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from projects.admin_forms import ServiceForm
+from projects.models import Project, User
+from projects.querysets import region_subtree_q
+
+from .models import Milestone, Person, Problem, ServiceLog, ServiceTeam, SupervisionVisit, Unit
+
+TEXTAREA = forms.Textarea(attrs={"rows": 3, "cols": 60})
+
+
+# Choices a user may pick. County users: their region's subtree; city-level units and
+# officials (no region) serve every county, so they are offered to everyone.
+
+
+def projects_for(user):
+    return Project.objects.visible_to(user)
+
+
+def units_for(user):
+    if user.region_id is None:
+        return Unit.objects.all()
+    return Unit.objects.filter(Q(region__isnull=True) | region_subtree_q(user.region))
+
+
+def people_for(user):
+    if user.region_id is None:
+        return Person.objects.all()
+    return Person.objects.filter(Q(region__isnull=True) | region_subtree_q(user.region))
+
+
+def users_for(user):
+    users = User.objects.filter(is_active=True).order_by("username")
+    if user.region_id is None:
+        return users
+    return users.filter(Q(region__isnull=True) | region_subtree_q(user.region))
+
+
+def visits_for(user):
+    return SupervisionVisit.objects.visible_to(user).select_related("region", "leader")
+
+
+def add_service_error(form, error: ValidationError, model=Problem) -> None:
+    """Put a service's ValidationError on ``form``: on the field it names, or above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        if field in form.fields and not form.fields[field].disabled:
+            form.add_error(field, errors)
+        elif field == NON_FIELD_ERRORS:
+            form.add_error(None, errors)
+        else:
+            try:
+                label = str(model._meta.get_field(field).verbose_name)
+            except FieldDoesNotExist:
+                label = field
+            form.add_error(
+                None,
+                [
+                    _("%(field)s: %(message)s") % {"field": label, "message": m}
+                    for m in ValidationError(errors).messages
+                ],
+            )
+
+
+# Model forms, saved by the admin through a service (projects.admin.ServiceSaveMixin).
+
+
+class ProblemRaiseForm(ServiceForm):
+    class Meta:
+        model = Problem
+        fields = ["project", "category", "severity", "description", "raised_on", "visit"]
+        widgets = {"description": TEXTAREA}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "raised_on" in self.fields:
+            self.fields["raised_on"].initial = timezone.localdate
+            self.fields["raised_on"].help_text = _("The date the problem was found; not in the future.")
+
+
+class MilestoneAdminForm(ServiceForm):
+    class Meta:
+        model = Milestone
+        fields = ["project", "title", "responsible", "due_on", "done_on", "order"]
+
+
+class ServiceTeamAdminForm(ServiceForm):
+    class Meta:
+        model = ServiceTeam
+        fields = ["project", "county_leader", "chief_officer", "specialist", "unit", "plan"]
+
+
+class ServiceLogAdminForm(ServiceForm):
+    class Meta:
+        model = ServiceLog
+        fields = ["project", "on", "kind", "description", "person", "hours"]
+        widgets = {"description": TEXTAREA}
+
+
+class VisitAdminForm(ServiceForm):
+    class Meta:
+        model = SupervisionVisit
+        fields = ["on", "region", "leader", "projects", "notes"]
+
+
+# The pages of the problem moves.
+
+
+class MoveForm(forms.Form):
+    """Input of one move of one problem; ``loaded_version`` refuses a move over a newer change."""
+
+    loaded_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, problem, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.problem, self.user = problem, user
+        self.initial.setdefault("loaded_version", problem.version)
+        if "on" in self.fields:
+            self.fields["on"].initial = timezone.localdate
+
+
+def move_date_field():
+    return forms.DateField(
+        label=_("Date"),
+        required=False,
+        widget=AdminDateWidget,
+        help_text=_("When it happened; empty for today. Not in the future."),
+    )
+
+
+class AssignForm(MoveForm):
+    unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=Unit.objects.none())
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("The person who handles the problem and receives the overdue reminders."),
+    )
+    due_on = forms.DateField(label=_("Due on"), widget=AdminDateWidget)
+    on = move_date_field()
+    note = forms.CharField(label=_("Note"), required=False, widget=TEXTAREA)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units_for(self.user)
+        self.fields["assignee"].queryset = users_for(self.user)
+        # Re-assigning starts from the current unit, assignee and due date.
+        self.initial.setdefault("unit", self.problem.responsible_unit_id)
+        self.initial.setdefault("assignee", self.problem.assignee_id)
+        self.initial.setdefault("due_on", self.problem.due_on)
+
+
+class ResolveForm(MoveForm):
+    resolution = forms.CharField(label=_("Resolution"), widget=TEXTAREA)
+    on = move_date_field()
+
+
+class VerifyForm(MoveForm):
+    note = forms.CharField(label=_("Note"), required=False, widget=TEXTAREA)
+    on = move_date_field()
+
+
+class ReopenForm(MoveForm):
+    reason = forms.CharField(label=_("Reason"), widget=TEXTAREA)
+    due_on = forms.DateField(
+        label=_("New due date"),
+        required=False,
+        widget=AdminDateWidget,
+        help_text=_("Empty to keep the current due date."),
+    )
+    on = move_date_field()
+
+
+class ExtensionForm(MoveForm):
+    due_on = forms.DateField(label=_("Requested due date"), widget=AdminDateWidget)
+    reason = forms.CharField(label=_("Reason"), widget=TEXTAREA)
+
+
+class DecideExtensionForm(forms.Form):
+    note = forms.CharField(label=_("Decision note"), required=False, widget=TEXTAREA)
+
+
+class GeneratePlanForm(forms.Form):
+    project = forms.ModelChoiceField(label=_("Project"), queryset=Project.objects.none())
+    target_production_on = forms.DateField(label=_("Target production date"), widget=AdminDateWidget)
+    responsible = forms.ModelChoiceField(
+        label=_("Responsible person"),
+        queryset=Person.objects.none(),
+        required=False,
+        help_text=_("Optional; set on every generated milestone."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = projects_for(user)
+        self.fields["responsible"].queryset = people_for(user)
