@@ -8,6 +8,8 @@ running at the same moment - send nothing again.
 """
 
 import datetime
+import logging
+import smtplib
 from collections import defaultdict
 
 from django.conf import settings
@@ -16,20 +18,25 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from projects.choices import Role
+from projects.choices import Role, Status
 from projects.models import User
 
 from .choices import ReminderKind
 from .models import Milestone, Problem, Reminder
 
+logger = logging.getLogger(__name__)
+
 
 def _collect(today: datetime.date):
     problems = list(
-        Problem.objects.overdue(today).select_related("project__region", "assignee").order_by("due_on", "pk")
+        Problem.objects.overdue(today)
+        .exclude(project__status=Status.CANCELLED)
+        .select_related("project__region", "assignee")
+        .order_by("due_on", "pk")
     )
     milestones = list(
         Milestone.objects.overdue(today)
-        .exclude(project__status="cancelled")
+        .exclude(project__status=Status.CANCELLED)
         .select_related("project__region", "responsible__user")
         .order_by("due_on", "pk")
     )
@@ -95,6 +102,11 @@ def send_overdue_reminders(*, today: datetime.date | None = None) -> int:
                     )
             except IntegrityError:
                 # Another run inserted the same reminder first and sent it.
+                continue
+            except (OSError, smtplib.SMTPException):
+                # One unreachable mailbox must not cost everyone else their reminder;
+                # the rows were rolled back, so tomorrow's run (or a retry) sends it.
+                logger.exception("overdue reminder to %s failed", user.email)
                 continue
             sent += 1
     return sent

@@ -13,10 +13,11 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projects.audit import save_audited
+from projects.audit import field_error, save_audited
 from projects.choices import Stage, Status
 from projects.models import Project
 from projects.roles import is_leader
@@ -43,17 +44,25 @@ def _check_version(instance, version: int | None) -> None:
 
 
 def _move_date(problem: Problem, on: datetime.date | None) -> datetime.date:
+    """The date of a move: not in the future, and not before the last entry of the timeline
+    (so a resolution cannot be dated before the assignment it answers)."""
     today = timezone.localdate()
     on = on or today
     if on > today:
-        raise ValidationError({"on": _("The date cannot be in the future.")}, code="future")
+        raise field_error("on", _("The date cannot be in the future."), "future")
     if on < problem.raised_on:
-        raise ValidationError(
-            {
-                "on": _("The date cannot be before the problem was raised (%(date)s).")
-                % {"date": problem.raised_on}
-            },
-            code="before_raised",
+        raise field_error(
+            "on",
+            _("The date cannot be before the problem was raised (%(date)s).") % {"date": problem.raised_on},
+            "before_raised",
+        )
+    last = problem.events.aggregate(last=Max("on"))["last"]
+    if last is not None and on < last:
+        raise field_error(
+            "on",
+            _("The date cannot be before the last entry of the problem's timeline (%(date)s).")
+            % {"date": last},
+            "before_last_event",
         )
     return on
 
@@ -94,9 +103,14 @@ def _save_move(problem: Problem, *, by, kind, from_status, on, note="", due_on=N
     return problem
 
 
-def _require_leader(by, what: str) -> None:
+def _require_leader(by, what: str, problem: Problem) -> None:
+    """A leader role, and for a county leader the problem's region (city leaders have none)."""
     if not is_leader(by):
         raise ValidationError(_("Only a leader can %(what)s.") % {"what": what}, code="not_leader")
+    if not Problem.objects.visible_to(by).filter(pk=problem.pk).exists():
+        raise ValidationError(
+            _("Only a leader of the problem's region can %(what)s.") % {"what": what}, code="not_leader"
+        )
 
 
 @transaction.atomic
@@ -210,7 +224,7 @@ def problem_verify(
     """A leader checks the resolution and closes the problem (销号); never the resolver."""
     locked = _lock(problem, version)
     _require_status(locked, {ProblemStatus.RESOLVED}, _("verified"))
-    _require_leader(by, _("verify a problem"))
+    _require_leader(by, _("verify a problem"), locked)
     if locked.resolved_by_id is not None and by is not None and locked.resolved_by_id == by.pk:
         raise ValidationError(
             _("The person who resolved a problem cannot also verify it."), code="verifier_is_resolver"
@@ -266,10 +280,10 @@ def problem_reopen(
 
 @transaction.atomic
 def problem_request_extension(
-    *, problem: Problem, due_on: datetime.date, reason: str, by
+    *, problem: Problem, due_on: datetime.date, reason: str, by, version: int | None = None
 ) -> ExtensionRequest:
     """The unit asks for a later due date; a leader decides (problem_decide_extension)."""
-    locked = _lock(problem, None)
+    locked = _lock(problem, version)
     _require_status(locked, {ProblemStatus.ASSIGNED}, _("extended"))
     reason = (reason or "").strip()
     if not reason:
@@ -297,14 +311,14 @@ def problem_request_extension(
 
 @transaction.atomic
 def problem_decide_extension(
-    *, request: ExtensionRequest, approve: bool, by, note: str = ""
+    *, request: ExtensionRequest, approve: bool, by, note: str = "", version: int | None = None
 ) -> ExtensionRequest:
     """A leader approves (the due date moves) or rejects an extension request."""
-    _require_leader(by, _("decide on an extension"))
     request = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
+    _require_leader(by, _("decide on an extension"), request.problem)
     if request.status != ExtensionStatus.PENDING:
         raise ValidationError(_("This extension request has already been decided."), code="decided")
-    problem = _lock(request.problem, None)
+    problem = _lock(request.problem, version)
     request.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
     request.decided_by = by
     request.decided_at = timezone.now()

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import translation
 
 from projects import lifecycle, services
 from projects.choices import Stage
@@ -29,8 +30,12 @@ def race(n, call):
     barrier = threading.Barrier(n, timeout=TIMEOUT)
     results, errors = [None] * n, [None] * n
 
+    language = translation.get_language()
+
     def run(i):
         try:
+            # Translation is per thread: carry the test's language (English) over.
+            translation.activate(language)
             barrier.wait()
             results[i] = call(i)
         except Exception as exc:  # noqa: BLE001 - the test inspects every outcome

@@ -2,8 +2,9 @@
 
 The eight county-level divisions carry their real codes. The three functional
 zones have no civil-affairs code of their own, so they are given codes in the
-unused 441291–441293 block under the city (documented in docs/regions.md);
-codes in the 4412 9x range are never issued to counties, so they cannot clash.
+441291–441293 block under the city, which no division of Zhaoqing uses
+(GB/T 2260 reserves 81–99 for county-level cities, and Zhaoqing's only one is
+Sihui, 441284); docs/regions.md explains the choice.
 """
 
 from django.db import migrations

@@ -1,0 +1,385 @@
+"""Every CheckConstraint / UniqueConstraint of supervision/models.py, three ways.
+
+1. ``full_clean()`` refuses a violating instance with a ValidationError carrying the
+   constraint's own message (or, where a field's own validation catches the same mistake
+   first and Django skips the constraint, an error on that field, while
+   ``validate_constraints()`` still gives the constraint's message);
+2. ``save_audited`` (the one way services save) refuses it and writes nothing;
+3. the database refuses the row written around validation (``bulk_create`` /
+   ``QuerySet.update``) with an IntegrityError: the rule lives in the schema.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+
+from projects.audit import save_audited
+from projects.models import Project, Region, User
+from supervision import services
+from supervision.choices import ExtensionStatus, ProblemStatus, ReminderKind, ServiceKind
+from supervision.models import ExtensionRequest, Problem, Reminder, ServiceLog, Unit
+from tests.supervision_fixtures import DAY
+
+pytest_plugins = ["tests.supervision_fixtures"]
+pytestmark = pytest.mark.usefixtures("english")
+
+
+@dataclass
+class Ctx:
+    project: Project
+    region: Region
+    user: User
+    unit: Unit
+    raised: Problem
+    assigned: Problem
+    resolved: Problem
+    verified: Problem
+
+
+@pytest.fixture
+def ctx(project, region, county_staff, unit, make_problem, county_leader, raised_on, today) -> Ctx:
+    def assign(problem):
+        return services.problem_assign(
+            problem=problem, unit=unit, due_on=today, by=county_leader, on=raised_on
+        )
+
+    raised = make_problem()
+    assigned = assign(make_problem())
+    resolved = services.problem_resolve(
+        problem=assign(make_problem()), resolution="已解决", by=county_staff, on=raised_on + 2 * DAY
+    )
+    verified = services.problem_verify(
+        problem=services.problem_resolve(
+            problem=assign(make_problem()), resolution="已解决", by=county_staff, on=raised_on + 2 * DAY
+        ),
+        by=county_leader,
+        on=raised_on + 3 * DAY,
+    )
+    fresh = {p.pk: Problem.objects.get(pk=p.pk) for p in (raised, assigned, resolved, verified)}
+    return Ctx(
+        project=project,
+        region=region,
+        user=county_staff,
+        unit=unit,
+        raised=fresh[raised.pk],
+        assigned=fresh[assigned.pk],
+        resolved=fresh[resolved.pk],
+        verified=fresh[verified.pk],
+    )
+
+
+def constraint_message(model, name) -> str:
+    (found,) = [c for c in model._meta.constraints if c.name == name]
+    return str(found.get_violation_error_message())
+
+
+def changed(instance, **values):
+    for field, value in values.items():
+        setattr(instance, field, value)
+    return instance
+
+
+# Builders: each returns a violating instance, new (to insert) or saved and changed in memory.
+
+
+def _duplicate_unit(c):
+    Unit.objects.create(name="端州区发展和改革局", region=c.region)
+    return Unit(name="端州区发展和改革局", region=c.region)
+
+
+def _second_pending_extension(c):
+    services.problem_request_extension(
+        problem=c.assigned, due_on=c.assigned.due_on + 10 * DAY, reason="等待批复", by=c.user
+    )
+    return ExtensionRequest(problem=c.assigned, due_on=c.assigned.due_on + 20 * DAY, reason="再延期")
+
+
+def _extension(c, **values):
+    return ExtensionRequest(
+        problem=c.assigned, due_on=c.assigned.due_on + 10 * DAY, reason="等待批复", **values
+    )
+
+
+def _log(c, **values):
+    fields = {
+        "project": c.project,
+        "on": c.raised.raised_on,
+        "kind": ServiceKind.FILING,
+        "description": "办理备案",
+    }
+    fields.update(values)
+    return ServiceLog(**fields)
+
+
+def _duplicate_reminder(c):
+    values = {
+        "kind": ReminderKind.PROBLEM,
+        "object_id": c.assigned.pk,
+        "recipient": c.user,
+        "sent_on": c.raised.raised_on,
+    }
+    Reminder.objects.create(**values)
+    return Reminder(**values)
+
+
+# (case id, constraint, model, builder, field reporting it first in full_clean or None)
+CASES = [
+    ("unit_name_unique_in_region", "unit_name_unique_in_region", Unit, _duplicate_unit, None),
+    # Status is not editable, so Django skips its choices check and the constraints speak.
+    (
+        "problem_status_valid",
+        "problem_status_valid",
+        Problem,
+        lambda c: changed(c.raised, status="closed"),
+        None,
+    ),
+    (
+        "problem_category_valid",
+        "problem_category_valid",
+        Problem,
+        lambda c: changed(c.raised, category="roads"),
+        "category",
+    ),
+    (
+        "problem_severity_valid",
+        "problem_severity_valid",
+        Problem,
+        lambda c: changed(c.raised, severity="urgent"),
+        "severity",
+    ),
+    (
+        "problem_due_not_before_raised",
+        "problem_due_not_before_raised",
+        Problem,
+        lambda c: changed(c.assigned, due_on=c.assigned.raised_on - DAY),
+        None,
+    ),
+    (
+        "problem_resolved_not_before_raised",
+        "problem_resolved_not_before_raised",
+        Problem,
+        lambda c: changed(c.resolved, resolved_on=c.resolved.raised_on - DAY),
+        None,
+    ),
+    (
+        "problem_verified_not_before_resolved",
+        "problem_verified_not_before_resolved",
+        Problem,
+        lambda c: changed(c.verified, verified_on=c.verified.resolved_on - DAY),
+        None,
+    ),
+    (
+        "problem_fields_match_status:raised_with_resolution_date",
+        "problem_fields_match_status",
+        Problem,
+        lambda c: changed(c.raised, resolved_on=c.raised.raised_on),
+        None,
+    ),
+    (
+        "problem_fields_match_status:assigned_without_unit",
+        "problem_fields_match_status",
+        Problem,
+        lambda c: changed(c.assigned, responsible_unit=None),
+        None,
+    ),
+    (
+        "problem_fields_match_status:assigned_without_due_date",
+        "problem_fields_match_status",
+        Problem,
+        lambda c: changed(c.assigned, due_on=None),
+        None,
+    ),
+    (
+        "problem_fields_match_status:assigned_with_resolution_date",
+        "problem_fields_match_status",
+        Problem,
+        lambda c: changed(c.assigned, resolved_on=c.assigned.raised_on),
+        None,
+    ),
+    (
+        "problem_fields_match_status:resolved_without_resolution_date",
+        "problem_fields_match_status",
+        Problem,
+        lambda c: changed(c.resolved, resolved_on=None),
+        None,
+    ),
+    (
+        "problem_fields_match_status:resolved_with_verification_date",
+        "problem_fields_match_status",
+        Problem,
+        lambda c: changed(c.resolved, verified_on=c.resolved.resolved_on),
+        None,
+    ),
+    (
+        "problem_fields_match_status:verified_without_verification_date",
+        "problem_fields_match_status",
+        Problem,
+        lambda c: changed(c.verified, verified_on=None),
+        None,
+    ),
+    (
+        "problem_fields_match_status:raised_straight_to_verified",
+        "problem_fields_match_status",
+        Problem,
+        lambda c: changed(c.raised, status=ProblemStatus.VERIFIED),
+        None,
+    ),
+    (
+        "extension_one_pending_per_problem",
+        "extension_one_pending_per_problem",
+        ExtensionRequest,
+        _second_pending_extension,
+        None,
+    ),
+    (
+        "extension_status_valid",
+        "extension_status_valid",
+        ExtensionRequest,
+        lambda c: _extension(c, status="maybe"),
+        "status",
+    ),
+    (
+        "service_log_hours_not_negative",
+        "service_log_hours_not_negative",
+        ServiceLog,
+        lambda c: _log(c, hours=Decimal("-0.5")),
+        "hours",
+    ),
+    (
+        "service_log_kind_valid",
+        "service_log_kind_valid",
+        ServiceLog,
+        lambda c: _log(c, kind="karaoke"),
+        "kind",
+    ),
+    (
+        "reminder_once_per_item_recipient_day",
+        "reminder_once_per_item_recipient_day",
+        Reminder,
+        _duplicate_reminder,
+        None,
+    ),
+]
+IDS = [case[0] for case in CASES]
+
+
+def test_every_constraint_of_the_app_is_covered():
+    declared = {
+        c.name
+        for model in apps.get_app_config("supervision").get_models()
+        for c in model._meta.constraints
+        if isinstance(c, models.CheckConstraint | models.UniqueConstraint)
+    }
+    assert declared == {case[1] for case in CASES}
+
+
+def test_the_fixtures_themselves_are_valid(ctx):
+    for problem in (ctx.raised, ctx.assigned, ctx.resolved, ctx.verified):
+        problem.full_clean()
+    assert [p.status for p in (ctx.raised, ctx.assigned, ctx.resolved, ctx.verified)] == [
+        ProblemStatus.RAISED,
+        ProblemStatus.ASSIGNED,
+        ProblemStatus.RESOLVED,
+        ProblemStatus.VERIFIED,
+    ]
+    _log(ctx).full_clean()
+    _extension(ctx).full_clean()
+
+
+def _db_state(model, instance):
+    if instance._state.adding:
+        return model.objects.count()
+    return model.objects.filter(pk=instance.pk).values().get()
+
+
+def _write_around_validation(model, instance):
+    if instance._state.adding:
+        model.objects.bulk_create([instance])
+    else:
+        fields = {
+            f.attname: getattr(instance, f.attname) for f in model._meta.concrete_fields if not f.primary_key
+        }
+        model.objects.filter(pk=instance.pk).update(**fields)
+
+
+@pytest.mark.parametrize(("case", "name", "model", "build", "field"), CASES, ids=IDS)
+def test_full_clean_names_the_constraint(ctx, case, name, model, build, field):
+    instance = build(ctx)
+    message = constraint_message(model, name)
+    with pytest.raises(ValidationError) as info:
+        instance.full_clean()
+    if field is None:
+        assert message in info.value.messages
+    else:
+        assert info.value.message_dict[field]
+        with pytest.raises(ValidationError) as direct:
+            instance.validate_constraints()
+        assert message in direct.value.messages
+
+
+@pytest.mark.parametrize(("case", "name", "model", "build", "field"), CASES, ids=IDS)
+def test_save_audited_refuses_and_writes_nothing(ctx, case, name, model, build, field):
+    instance = build(ctx)
+    before = _db_state(model, instance)
+    with pytest.raises(ValidationError):
+        save_audited(instance, by=ctx.user)
+    assert _db_state(model, instance) == before
+
+
+@pytest.mark.parametrize(("case", "name", "model", "build", "field"), CASES, ids=IDS)
+def test_database_refuses_the_row_written_around_validation(ctx, case, name, model, build, field):
+    instance = build(ctx)
+    before = _db_state(model, instance)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _write_around_validation(model, instance)
+    assert _db_state(model, instance) == before
+
+
+# What the constraints allow.
+
+
+def test_a_decided_request_does_not_block_a_new_one(ctx):
+    request = services.problem_request_extension(
+        problem=ctx.assigned, due_on=ctx.assigned.due_on + 10 * DAY, reason="等待批复", by=ctx.user
+    )
+    ExtensionRequest.objects.filter(pk=request.pk).update(status=ExtensionStatus.REJECTED)
+    ExtensionRequest.objects.bulk_create([_extension(ctx, status=ExtensionStatus.PENDING)])
+    ExtensionRequest.objects.bulk_create([_extension(ctx, status=ExtensionStatus.REJECTED)])
+    assert ExtensionRequest.objects.filter(problem=ctx.assigned).count() == 3
+
+
+def test_the_same_unit_name_in_two_regions(ctx, other_region):
+    Unit.objects.create(name="自然资源局", region=ctx.region)
+    Unit(name="自然资源局", region=other_region).full_clean()
+    Unit.objects.create(name="自然资源局", region=other_region)
+
+
+def test_a_reminder_per_day_recipient_and_item(ctx, county_leader):
+    base = {
+        "kind": ReminderKind.PROBLEM,
+        "object_id": ctx.assigned.pk,
+        "recipient": ctx.user,
+        "sent_on": ctx.raised.raised_on,
+    }
+    Reminder.objects.create(**base)
+    Reminder.objects.create(**{**base, "sent_on": base["sent_on"] + DAY})
+    Reminder.objects.create(**{**base, "recipient": county_leader})
+    Reminder.objects.create(**{**base, "kind": ReminderKind.MILESTONE})
+    assert Reminder.objects.count() == 4
+
+
+def test_hours_at_zero_and_at_the_limit(ctx):
+    _log(ctx, hours=Decimal("0")).full_clean()
+    _log(ctx, hours=Decimal("240")).full_clean()
+    with pytest.raises(ValidationError) as info:
+        _log(ctx, hours=Decimal("240.1")).full_clean()
+    assert "hours" in info.value.message_dict
+
+
+def test_the_due_date_may_equal_the_raised_date(ctx):
+    changed(ctx.assigned, due_on=ctx.assigned.raised_on).full_clean()
+    Problem.objects.filter(pk=ctx.assigned.pk).update(due_on=ctx.assigned.raised_on)
