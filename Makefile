@@ -9,10 +9,6 @@ MANAGE := $(BIN)/python manage.py
 # file is newer than this stamp (or the venv is new).
 STAMP := $(VENV)/.requirements-installed
 PYTEST_ARGS ?=
-# Exits 0 when the database holds seed_demo's projects (their codes share a prefix).
-export DEMO_DATA_PRESENT := from projects.demo_data import DEMO_CODE_PREFIX; \
-	from projects.models import Project; \
-	raise SystemExit(not Project.objects.filter(code__startswith=DEMO_CODE_PREFIX).exists())
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint check messages clean
@@ -36,16 +32,15 @@ $(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 
 install: $(STAMP)
 
-# seed_demo --if-empty seeds only a database without projects (and then prints the
-# logins); the second, plain seed_demo runs only when the demo data is there, writes
-# nothing and prints the logins again just above the server's banner.
+# seed_demo --if-empty seeds only a database without projects; either way it ends
+# with the demo logins (or a note when the database has none), just above the
+# server's banner.
 # DJANGO_DEBUG=1 lets runserver (through whitenoise) serve the admin's static
 # files; with no DATABASE_URL/REDIS_URL the settings use SQLite and eager Celery.
 run: export DJANGO_DEBUG = 1
 run: $(STAMP)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo --if-empty
-	@if $(MANAGE) shell --no-imports -c "$$DEMO_DATA_PRESENT"; then $(MANAGE) seed_demo; fi
 	$(MANAGE) runserver 127.0.0.1:8000
 
 test: $(STAMP)

@@ -3,6 +3,26 @@
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# Reasons that the system writes into history rows are stored as these codes (so
+# the stored value does not depend on the language of whoever made the change)
+# and shown translated; any other reason is a person's own words, shown as typed.
+CHANGE_REASONS = {
+    "created": gettext_lazy("created"),
+    "edited": gettext_lazy("edited"),
+    "advanced": gettext_lazy("stage advanced"),
+    "revoked": gettext_lazy("revoked"),
+    "raised": gettext_lazy("problem raised"),
+    "assigned": gettext_lazy("problem assigned"),
+    "resolved": gettext_lazy("problem resolved"),
+    "verified": gettext_lazy("problem verified"),
+    "reverse_schedule": gettext_lazy("reverse schedule generated"),
+}
+
+
+def change_reason_label(reason: str | None) -> str:
+    return str(CHANGE_REASONS.get(reason, reason or ""))
 
 
 def save_audited(instance, *, by, reason: str = "", **save_kwargs):

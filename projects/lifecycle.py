@@ -89,7 +89,7 @@ def advance(
     setattr(locked, target.date_field, on)
     locked.stage = target
     locked.version += 1
-    save_audited(locked, by=by, reason=note or f"advance to {target.value}")
+    save_audited(locked, by=by, reason=note or "advanced")
     _record(locked, from_stage=current, to_stage=target, on=on, note=note, by=by)
     return locked
 

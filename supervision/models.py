@@ -65,7 +65,7 @@ class Unit(BilingualNameMixin, models.Model):
 class Person(models.Model):
     """An official who serves projects; optionally linked to a user account."""
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     title = models.CharField(_("position"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     region = models.ForeignKey(
@@ -564,4 +564,4 @@ class Reminder(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.kind} #{self.object_id} → {self.recipient_id} ({self.sent_on})"
+        return f"{self.get_kind_display()} #{self.object_id} → {self.recipient_id} ({self.sent_on})"

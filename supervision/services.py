@@ -280,11 +280,18 @@ def problem_reopen(
 
 @transaction.atomic
 def problem_request_extension(
-    *, problem: Problem, due_on: datetime.date, reason: str, by, version: int | None = None
+    *,
+    problem: Problem,
+    due_on: datetime.date,
+    reason: str,
+    by,
+    on: datetime.date | None = None,
+    version: int | None = None,
 ) -> ExtensionRequest:
     """The unit asks for a later due date; a leader decides (problem_decide_extension)."""
     locked = _lock(problem, version)
     _require_status(locked, {ProblemStatus.ASSIGNED}, _("extended"))
+    on = _move_date(locked, on)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give a reason for the extension.")})
@@ -301,7 +308,7 @@ def problem_request_extension(
         locked,
         kind=ProblemEventKind.EXTENSION_REQUESTED,
         from_status=locked.status,
-        on=timezone.localdate(),
+        on=on,
         by=by,
         note=reason,
         due_on=due_on,
@@ -311,7 +318,13 @@ def problem_request_extension(
 
 @transaction.atomic
 def problem_decide_extension(
-    *, request: ExtensionRequest, approve: bool, by, note: str = "", version: int | None = None
+    *,
+    request: ExtensionRequest,
+    approve: bool,
+    by,
+    note: str = "",
+    on: datetime.date | None = None,
+    version: int | None = None,
 ) -> ExtensionRequest:
     """A leader approves (the due date moves) or rejects an extension request."""
     request = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
@@ -319,6 +332,7 @@ def problem_decide_extension(
     if request.status != ExtensionStatus.PENDING:
         raise ValidationError(_("This extension request has already been decided."), code="decided")
     problem = _lock(request.problem, version)
+    on = _move_date(problem, on)
     request.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
     request.decided_by = by
     request.decided_at = timezone.now()
@@ -333,7 +347,7 @@ def problem_decide_extension(
         problem,
         kind=ProblemEventKind.EXTENSION_APPROVED if approve else ProblemEventKind.EXTENSION_REJECTED,
         from_status=problem.status,
-        on=timezone.localdate(),
+        on=on,
         by=by,
         note=note or request.reason,
         due_on=request.due_on,
@@ -450,5 +464,5 @@ def milestone_plan_generate(
         milestone = Milestone(
             project=project, title=template.name, due_on=due_on, responsible=responsible, order=order
         )
-        plan.append(save_audited(milestone, by=by, reason="reverse schedule"))
+        plan.append(save_audited(milestone, by=by, reason="reverse_schedule"))
     return plan

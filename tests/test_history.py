@@ -81,7 +81,7 @@ def test_advance_shows_the_stage_and_its_date(project, county_staff, today):
 
 def test_advance_without_a_note_gives_a_default_reason(project, county_staff, today):
     lifecycle.advance(project=project, stage=Stage.LAND_SUPPLIED, on=today, by=county_staff)
-    assert latest(project).history_change_reason == "advance to land_supplied"
+    assert latest(project).history_change_reason == "advanced"
 
 
 def test_revert_shows_the_stage_going_back_and_the_reason(project, county_staff, make_user, region, today):
@@ -190,3 +190,16 @@ def test_history_delta_shows_lifecycle_changes(project, county_staff, today):
     assert changes(advance)["stage"] == (Stage.SIGNED, Stage.LAND_SUPPLIED)
     assert changes(advance)["land_supplied_on"] == (None, today)
     assert changes(cancel)["status"] == (Status.ACTIVE, Status.CANCELLED)
+
+
+def test_system_change_reasons_are_stored_as_codes_and_shown_translated():
+    from django.utils import translation
+
+    from projects.audit import change_reason_label
+
+    with translation.override("zh-hans"):
+        assert change_reason_label("advanced") == "阶段推进"
+        assert change_reason_label("客户要求变更") == "客户要求变更"  # a person's own words stay as typed
+    with translation.override("en"):
+        assert change_reason_label("advanced") == "stage advanced"
+        assert change_reason_label(None) == ""
