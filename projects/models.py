@@ -374,7 +374,8 @@ class StageTransition(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.project_id}: {self.from_stage or '-'} → {self.to_stage} ({self.on})"
+        from_label = self.get_from_stage_display() if self.from_stage else "-"
+        return f"{self.project_id}: {from_label} → {self.get_to_stage_display()} ({self.on})"
 
     @property
     def is_revert(self) -> bool:
@@ -522,4 +523,8 @@ class StatusChange(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self):
-        return f"{self.project_id}: {self.from_status} → {self.to_status}"
+        return f"{self.project_id}: {self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+# Defined in its own module with its services; imported here so Django registers it.
+from .tokens import ApiToken  # noqa: E402, F401

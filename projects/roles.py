@@ -41,15 +41,16 @@ WRITE = {
             "park",
             "industry",
             "user",
+            "apitoken",
         ],
         "supervision": [*SUPERVISION_WORK, "milestonetemplate", "reminder"],
     },
 }
 # Reference data the city admin may delete. Projects, reports, targets, problems and
 # their audit trails are never deleted: a project is cancelled, a problem reopened.
-DELETABLE = {"region", "park", "industry", "user", "unit", "person", "milestonetemplate"}
+DELETABLE = {"region", "park", "industry", "user", "unit", "person", "milestonetemplate", "apitoken"}
 # Models whose view permission no role but the admin needs.
-ADMIN_ONLY_VIEW = {("projects", "user")}
+ADMIN_ONLY_VIEW = {("projects", "user"), ("projects", "apitoken")}
 
 
 def role_permissions(role: Role):

@@ -166,6 +166,14 @@ def problem_assign(
     on = _move_date(locked, on)
     if unit is None:
         raise ValidationError({"unit": _("Choose the responsible unit.")})
+    # A problem goes to a unit of its own region or to a city-level one (no region);
+    # the same for the person it is assigned to.
+    home = locked.project.region
+    allowed_regions = {None, home.pk, home.parent_id}
+    if unit.region_id not in allowed_regions:
+        raise field_error("unit", _("The unit belongs to another region."), "other_region")
+    if assignee is not None and assignee.region_id not in allowed_regions:
+        raise field_error("assignee", _("The assignee works in another region."), "other_region")
     if not isinstance(due_on, datetime.date):
         raise ValidationError({"due_on": _("Enter the due date.")})
     if due_on < on:

@@ -21,6 +21,7 @@ from projects.models import (
     Project,
     StageTransition,
 )
+from projects.tokens import token_create
 from projects.validators import credit_code_check_char
 
 DAY = datetime.timedelta(days=1)
@@ -104,6 +105,7 @@ def one_of_each(project, superuser, region, today):
         "InvestmentReport": report,
         "AnnualTarget": target,
         "User": superuser,
+        "ApiToken": token_create(user=superuser, name="看板系统", by=superuser)[0],
     }
 
 
@@ -116,7 +118,7 @@ def test_every_projects_model_is_registered_with_history():
     registered = {m.__name__ for m, a in admin.site._registry.items() if m._meta.app_label == "projects"}
     assert registered == {
         "Region", "Park", "Industry", "Enterprise", "Project",
-        "StageTransition", "InvestmentReport", "AnnualTarget", "User",
+        "StageTransition", "InvestmentReport", "AnnualTarget", "User", "ApiToken",
     }  # fmt: skip
     for model, model_admin in admin.site._registry.items():
         if model._meta.app_label == "projects":

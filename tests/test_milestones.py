@@ -181,7 +181,7 @@ def test_plan_lands_on_working_dates_in_order(project, county_staff, officer, te
         assert _working_days_between(milestone.due_on, FRIDAY_BEFORE) == template.working_days_before
         assert milestone.responsible == officer
         assert milestone.done_on is None
-        assert milestone.history.first().history_change_reason == "reverse schedule"
+        assert milestone.history.first().history_change_reason == "reverse_schedule"
 
 
 @pytest.mark.parametrize("target", [datetime.date(2027, 6, 7) + k * DAY for k in range(7)])

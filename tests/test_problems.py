@@ -775,3 +775,32 @@ def test_a_city_leader_may_verify_any_region(resolved, make_user):
     assert moved(
         resolved, services.problem_verify, ProblemEventKind.VERIFIED, ProblemStatus.VERIFIED, by=city
     )
+
+
+def test_a_problem_is_not_assigned_to_another_regions_unit_or_person(
+    raised, county_leader, other_region, make_user, today
+):
+    from supervision.models import Unit
+
+    elsewhere = Unit.objects.create(name="鼎湖区自然资源局", region=other_region)
+    refused(raised, services.problem_assign, "other_region", unit=elsewhere, due_on=today, by=county_leader)
+    stranger = make_user(Role.COUNTY_STAFF, region=other_region, username="staff-elsewhere")
+    city_unit = Unit.objects.create(name="市自然资源局", region=None)
+    refused(
+        raised,
+        services.problem_assign,
+        "other_region",
+        unit=city_unit,
+        assignee=stranger,
+        due_on=today,
+        by=county_leader,
+    )
+    assert moved(
+        raised,
+        services.problem_assign,
+        ProblemEventKind.ASSIGNED,
+        ProblemStatus.ASSIGNED,
+        unit=city_unit,
+        due_on=today,
+        by=county_leader,
+    )

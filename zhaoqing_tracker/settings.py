@@ -6,6 +6,7 @@ Production (docker-compose.yml, .env.example) sets DATABASE_URL, REDIS_URL and
 a real SECRET_KEY.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -41,6 +42,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "simple_history",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
     "projects",
     "supervision",
 ]
@@ -57,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records request.user as the author of every history row written in a request.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a refused (locked-out) login into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "zhaoqing_tracker.urls"
@@ -88,6 +96,11 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "projects.User"
+# django-axes first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -119,6 +132,12 @@ STORAGES = {
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "zhaoqing-tracker@localhost")
 
 # Celery. Without REDIS_URL (the embedded default) tasks run eagerly in the
@@ -145,6 +164,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Django's default config gives "django" its own console handler; without this
+    # every line of runserver would also reach the root handler and print twice.
+    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
 
 # Stalled projects (半拉子): an active project with no stage change for this many
@@ -152,3 +174,72 @@ LOGGING = {
 STALLED_DAYS_WITHOUT_STAGE_CHANGE = int(os.environ.get("STALLED_DAYS_WITHOUT_STAGE_CHANGE", "180"))
 STALLED_MONTHS_WITHOUT_INVESTMENT = int(os.environ.get("STALLED_MONTHS_WITHOUT_INVESTMENT", "3"))
 SIMPLE_HISTORY_REVERT_DISABLED = True  # history is read-only; writes go through services
+
+# Cache: Redis when there is one (shared by all web workers, so API throttles hold
+# across processes); otherwise process memory, enough for the embedded default.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "zq"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# REST API v1 (DESIGN "REST API"). Figures of the throttles are settable per deployment.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "zhaoqing_tracker.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["zhaoqing_tracker.api.permissions.RolePermissions"],
+    "DEFAULT_PAGINATION_CLASS": "zhaoqing_tracker.api.pagination.StableCursorPagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "zhaoqing_tracker.api.filters.StrictFilterBackend",
+        "zhaoqing_tracker.api.filters.StableOrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "zhaoqing_tracker.api.throttling.PerTokenRateThrottle",
+        "zhaoqing_tracker.api.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": os.environ.get("API_THROTTLE_TOKEN", "3000/minute"),
+        "anon": os.environ.get("API_THROTTLE_ANON", "60/minute"),
+    },
+    "EXCEPTION_HANDLER": "zhaoqing_tracker.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "DATE_INPUT_FORMATS": ["iso-8601"],
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Zhaoqing Tracker API",
+    "DESCRIPTION": (
+        "Manufacturing investment projects from signing to production, their problems and "
+        "supervision, and the county rankings. See docs/api.md."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ProblemStatusEnum": "supervision.choices.ProblemStatus",
+        "ExtensionStatusEnum": "supervision.choices.ExtensionStatus",
+    },
+}
+
+# Login throttling (django-axes, attempts kept in the database and listed in the admin):
+# after AXES_FAILURE_LIMIT failed logins for one username from one client address, every
+# further attempt for it, even with the right password, gets 429 until the cool-off has
+# passed (a failure during the lock restarts it); a success clears the count. An admin
+# lifts a lock early by deleting the "access attempt" in the admin, or with
+# `manage.py axes_reset_username USERNAME`. The address is REMOTE_ADDR: behind the reverse
+# proxy that is the proxy, so the lock is then per username; a client-supplied
+# X-Forwarded-For is deliberately not trusted, since a forged one would dodge the lock.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True

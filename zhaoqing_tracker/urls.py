@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     # The language switch posts here (django.views.i18n.set_language).
@@ -8,5 +9,9 @@ urlpatterns = [
     # LocaleMiddleware picks the language from the cookie or the browser,
     # Chinese by default, so the admin keeps one URL in every language.
     path("admin/", admin.site.urls),
+    path("api/v1/", include("projects.api.urls")),
+    path("api/v1/", include("supervision.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

@@ -1,0 +1,667 @@
+"""Serializers of /api/v1/ for regions, projects, investment reports and targets.
+
+They validate the shape of a request and hand the values to the service functions
+(projects/services.py, projects/lifecycle.py), which hold the rules; a rule a service
+refuses comes back as a 400 through the API's exception handler. Money is a string
+with 2 decimals, regions are their 6-digit codes, dates are YYYY-MM-DD.
+"""
+
+import re
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
+from rest_framework import serializers
+
+from zhaoqing_tracker.api.fields import RegionCodeField, ScopedPrimaryKeyField
+
+from .. import services
+from ..choices import Stage
+from ..models import MONEY, AnnualTarget, Enterprise, Industry, InvestmentReport, Park, Project, Region
+from ..validators import validate_credit_code
+
+MAX_INT = 2**31 - 1
+NOTE_MAX_LENGTH = 2000
+
+
+def money_field(help_text, **kwargs):
+    return serializers.DecimalField(
+        max_digits=MONEY["max_digits"],
+        decimal_places=MONEY["decimal_places"],
+        min_value=Decimal("0"),
+        help_text=help_text,
+        **kwargs,
+    )
+
+
+def _user(serializer):
+    return serializer.context["request"].user
+
+
+def _immutable(serializer, attrs, fields, message):
+    """On an update, fields that identify the record may be sent back unchanged, not changed."""
+    instance = serializer.instance
+    if instance is None:
+        return
+    errors = {
+        field: [message] for field in fields if field in attrs and attrs[field] != getattr(instance, field)
+    }
+    if errors:
+        raise serializers.ValidationError(errors)
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    parent = RegionCodeField(
+        read_only=True, allow_null=True, help_text=_("Code of the parent region; null for the city.")
+    )
+
+    class Meta:
+        model = Region
+        fields = ["code", "name", "name_en", "kind", "parent", "is_ranked"]
+        extra_kwargs = {
+            "code": {"help_text": _("6-digit administrative division code, e.g. 441202.")},
+            "name": {"help_text": _("Chinese name.")},
+            "name_en": {"help_text": _("English name (may be empty).")},
+            "kind": {"help_text": _("Kind of region.")},
+            "is_ranked": {"help_text": _("Whether the region takes part in the rankings.")},
+        }
+
+
+# --- projects -----------------------------------------------------------------------------
+
+
+class ProjectEnterpriseSerializer(serializers.Serializer):
+    """The project's enterprise. Reads as ``{id, name, credit_code}``; on writes either
+    ``{"id": …}`` names an existing enterprise, or ``{"name": …, "credit_code": …}`` without
+    ``id`` registers a new one (services.enterprise_create)."""
+
+    id = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_INT,
+        help_text=_(
+            "Id of an existing enterprise. Leave it out, and give name (and credit_code), "
+            "to register a new enterprise."
+        ),
+    )
+    name = serializers.CharField(
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Name of the enterprise. Required for a new enterprise; with id it may only repeat "
+            "the stored name (an enterprise is not renamed through a project)."
+        ),
+    )
+    credit_code = serializers.CharField(
+        max_length=18,
+        required=False,
+        allow_blank=True,
+        help_text=_(
+            "Unified social credit code (统一社会信用代码), 18 characters; may be empty until the "
+            "company is registered. Must be unique."
+        ),
+    )
+
+    def validate_credit_code(self, value):
+        value = value.strip().upper()
+        if value:
+            try:
+                validate_credit_code(value)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(exc.messages) from exc
+        return value
+
+    def validate(self, attrs):
+        if "id" in attrs:
+            enterprise = Enterprise.objects.filter(pk=attrs["id"]).first()
+            if enterprise is None:
+                raise serializers.ValidationError({"id": [_("Unknown enterprise.")]})
+            errors = {
+                key: [
+                    _(
+                        "An existing enterprise is not edited through a project: leave out name and "
+                        "credit_code, or leave out id to register a new enterprise."
+                    )
+                ]
+                for key in ("name", "credit_code")
+                if key in attrs and attrs[key] != getattr(enterprise, key)
+            }
+            if errors:
+                raise serializers.ValidationError(errors)
+            return {"existing": enterprise}
+        name = attrs.get("name", "").strip()
+        if not name:
+            raise serializers.ValidationError(
+                {"name": [_("Give the id of an existing enterprise, or the name of a new one.")]}
+            )
+        credit_code = attrs.get("credit_code", "")
+        if credit_code:
+            existing = Enterprise.objects.filter(credit_code=credit_code).values_list("pk", flat=True).first()
+            if existing is not None:
+                raise serializers.ValidationError(
+                    {
+                        "credit_code": [
+                            _(
+                                "An enterprise with this credit code already exists (id %(id)s); "
+                                "refer to it by id."
+                            )
+                            % {"id": existing}
+                        ]
+                    }
+                )
+        return {"new": {"name": name, "credit_code": credit_code}}
+
+
+PROJECT_EXAMPLE = {
+    "id": 17,
+    "code": "441202-2025-0003",
+    "name": "年产10万吨新材料项目",
+    "enterprise": {"id": 8, "name": "肇庆某新材料有限公司", "credit_code": "91441200MA4UJ8XW24"},
+    "region": "441202",
+    "park": None,
+    "industry": "new-materials",
+    "is_manufacturing": True,
+    "planned_investment": "300000000.00",
+    "first_contact_on": "2024-11-20",
+    "signed_on": "2025-01-15",
+    "stage": "land_supplied",
+    "land_supplied_on": "2025-03-02",
+    "started_on": None,
+    "completed_on": None,
+    "in_production_on": None,
+    "above_scale_on": None,
+    "status": "active",
+    "is_major": False,
+    "version": 3,
+    "created_at": "2025-01-15T09:12:44.120000+08:00",
+    "updated_at": "2025-03-02T16:40:03.551000+08:00",
+}
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A project of a new enterprise",
+            summary="Create, registering the enterprise",
+            request_only=True,
+            value={
+                "name": "年产10万吨新材料项目",
+                "enterprise": {"name": "肇庆某新材料有限公司", "credit_code": "91441200MA4UJ8XW24"},
+                "region": "441202",
+                "industry": "new-materials",
+                "planned_investment": "300000000.00",
+                "signed_on": "2025-01-15",
+            },
+        ),
+        OpenApiExample(
+            "A project of an existing enterprise",
+            summary="Create or edit, naming the enterprise by id",
+            request_only=True,
+            value={
+                "name": "二期扩产项目",
+                "enterprise": {"id": 8},
+                "region": "441202",
+                "park": None,
+                "industry": "new-materials",
+                "is_manufacturing": True,
+                "planned_investment": "1200000000.00",
+                "first_contact_on": "2024-11-20",
+                "signed_on": "2025-01-15",
+            },
+        ),
+        OpenApiExample("A project", response_only=True, value=PROJECT_EXAMPLE),
+    ]
+)
+class ProjectSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text=_(
+            "Project code, unique. Left out on create, it is assigned as REGION-YEAR-NUMBER; "
+            "it cannot be changed afterwards."
+        ),
+    )
+    enterprise = ProjectEnterpriseSerializer(
+        help_text=_(
+            'The enterprise. Read: {id, name, credit_code}. Write: {"id": 8} for an existing '
+            'enterprise, or {"name": …, "credit_code": …} (no id) to register a new one. '
+            "Sending back what was read keeps the enterprise."
+        ),
+    )
+    region = RegionCodeField(
+        help_text=_("6-digit code of the project's region; county users may only name their own region.")
+    )
+    park = ScopedPrimaryKeyField(
+        queryset=Park.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text=_("Id of the industrial park, in the project's region; null for none."),
+    )
+    industry = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Industry.objects.all(),
+        help_text=_("Industry code, e.g. new-materials."),
+    )
+    planned_investment = money_field(
+        _("Planned investment in yuan, a decimal string with 2 decimals, not negative.")
+    )
+    signed_on = serializers.DateField(
+        help_text=_(
+            "Date of signing (YYYY-MM-DD), not in the future; the project starts at stage signed. "
+            "It cannot be changed afterwards."
+        )
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "code",
+            "name",
+            "enterprise",
+            "region",
+            "park",
+            "industry",
+            "is_manufacturing",
+            "planned_investment",
+            "first_contact_on",
+            "signed_on",
+            "stage",
+            "land_supplied_on",
+            "started_on",
+            "completed_on",
+            "in_production_on",
+            "above_scale_on",
+            "status",
+            "is_major",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "stage",
+            "land_supplied_on",
+            "started_on",
+            "completed_on",
+            "in_production_on",
+            "above_scale_on",
+            "status",
+            "is_major",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {
+            "id": {"help_text": _("Project id.")},
+            "name": {"help_text": _("Project name.")},
+            "is_manufacturing": {"help_text": _("Whether it is a manufacturing project (default true).")},
+            "first_contact_on": {"help_text": _("Date of first contact, not after signing; may be null.")},
+            "stage": {"help_text": _("Current stage; changes only through the advance and revert actions.")},
+            "land_supplied_on": {"help_text": _("Date land was supplied (供地); set by advance.")},
+            "started_on": {"help_text": _("Date construction started (开工); set by advance.")},
+            "completed_on": {"help_text": _("Date construction was completed (竣工); set by advance.")},
+            "in_production_on": {"help_text": _("Date production started (投产); set by advance.")},
+            "above_scale_on": {
+                "help_text": _("Date it became above designated size (上规); set by advance.")
+            },
+            "status": {"help_text": _("active, stalled (半拉子) or cancelled (清退, not counted).")},
+            "is_major": {"help_text": _("Major project: planned investment of at least 1,000,000,000 yuan.")},
+            "version": {"help_text": _("Bumped by every change; also the ETag. Send it back in If-Match.")},
+            "created_at": {"help_text": _("When the project was entered.")},
+            "updated_at": {
+                "help_text": _("When the project last changed (any write); use with updated_after to sync.")
+            },
+        }
+
+    def validate(self, attrs):
+        _immutable(self, attrs, ["code", "signed_on"], _("This cannot be changed once the project exists."))
+        if self.instance is not None:
+            attrs.pop("code", None)
+            attrs.pop("signed_on", None)
+        first_contact = attrs.get("first_contact_on", getattr(self.instance, "first_contact_on", None))
+        signed_on = attrs.get("signed_on", getattr(self.instance, "signed_on", None))
+        if first_contact and signed_on and first_contact > signed_on:
+            raise serializers.ValidationError(
+                {"first_contact_on": [_("The first contact cannot be after the signing date.")]}
+            )
+        return attrs
+
+    def _enterprise(self, reference):
+        if "existing" in reference:
+            return reference["existing"]
+        return services.enterprise_create(**reference["new"], by=_user(self))
+
+    def create(self, validated_data):
+        validated_data.pop("version", None)
+        with transaction.atomic():
+            validated_data["enterprise"] = self._enterprise(validated_data["enterprise"])
+            return services.project_create(by=_user(self), **validated_data)
+
+    def update(self, instance, validated_data):
+        version = validated_data.pop("version", None)
+        with transaction.atomic():
+            if "enterprise" in validated_data:
+                validated_data["enterprise"] = self._enterprise(validated_data["enterprise"])
+            changes = {
+                field: value
+                for field, value in validated_data.items()
+                if field in services.PROJECT_EDITABLE_FIELDS and getattr(instance, field) != value
+            }
+            if not changes:
+                return instance  # a PUT of what was read: nothing to write, the version stays
+            return services.project_update(project=instance, by=_user(self), version=version, **changes)
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Land supplied",
+            request_only=True,
+            value={"stage": "land_supplied", "on": "2025-03-02", "note": "土地挂牌成交"},
+        )
+    ]
+)
+class AdvanceSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(
+        choices=Stage.choices,
+        help_text=_(
+            "The stage to move to: exactly the project's next stage (a stale request asking for a "
+            "stage the project already has is refused, not applied twice)."
+        ),
+    )
+    on = serializers.DateField(
+        help_text=_(
+            "Date the stage was reached (YYYY-MM-DD): not before the current stage's date, not in the future."
+        )
+    )
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=NOTE_MAX_LENGTH,
+        help_text=_("Optional note, kept in the stage history."),
+    )
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("Entered by mistake", request_only=True, value={"reason": "误录开工日期"})]
+)
+class RevertSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=NOTE_MAX_LENGTH,
+        help_text=_("Why the project goes back one stage (required); kept in the stage history."),
+    )
+
+
+@extend_schema_field(
+    {
+        "description": "Value as this API shows the field: a region or industry as its code, an "
+        "enterprise or park as its id, money as a 2-decimal string, dates as YYYY-MM-DD.",
+        "nullable": True,
+    }
+)
+class HistoryValueField(serializers.JSONField):
+    pass
+
+
+class HistoryChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text=_("Name of the changed field."))
+    old = HistoryValueField(help_text=_("Value before the change."))
+    new = HistoryValueField(help_text=_("Value after the change."))
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Advanced to land supplied",
+            response_only=True,
+            value={
+                "at": "2025-03-02T16:40:03.551000+08:00",
+                "by": "staff-duanzhou",
+                "reason": "土地挂牌成交",
+                "type": "changed",
+                "version": 2,
+                "changes": [
+                    {"field": "land_supplied_on", "old": None, "new": "2025-03-02"},
+                    {"field": "stage", "old": "signed", "new": "land_supplied"},
+                ],
+            },
+        )
+    ]
+)
+class ProjectHistoryEntrySerializer(serializers.Serializer):
+    at = serializers.DateTimeField(help_text=_("When the change was saved."))
+    by = serializers.CharField(allow_null=True, help_text=_("Username of who made it; null for the system."))
+    reason = serializers.CharField(allow_null=True, help_text=_("Reason or note given with the change."))
+    type = serializers.ChoiceField(
+        choices=["created", "changed", "deleted"], help_text=_("What happened to the record.")
+    )
+    version = serializers.IntegerField(help_text=_("The project's version after the change."))
+    changes = HistoryChangeSerializer(
+        many=True, help_text=_("Fields changed against the previous entry; empty for the creation.")
+    )
+
+
+# --- investment reports -------------------------------------------------------------------
+
+MONTH_ONLY = re.compile(r"^\s*(\d{4}-\d{2})\s*$")
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^[0-9]{4}-[0-9]{2}(-[0-9]{2})?$",
+        "example": "2025-03-01",
+        "description": "The month: YYYY-MM, or any day of it as YYYY-MM-DD; stored and shown as its "
+        "first day.",
+    }
+)
+class MonthField(serializers.DateField):
+    def to_internal_value(self, value):
+        if isinstance(value, str) and (match := MONTH_ONLY.match(value)):
+            value = f"{match.group(1)}-01"
+        return services.first_of_month(super().to_internal_value(value))
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "March 2025",
+            summary="Report a month (create), or correct it (PUT/PATCH: amount and note)",
+            request_only=True,
+            value={"project": 17, "month": "2025-03", "amount": "12500000.00", "note": "设备款到位"},
+        ),
+        OpenApiExample(
+            "A report",
+            response_only=True,
+            value={
+                "id": 230,
+                "project": 17,
+                "month": "2025-03-01",
+                "amount": "12500000.00",
+                "note": "设备款到位",
+                "version": 1,
+                "updated_at": "2025-04-03T10:15:00+08:00",
+            },
+        ),
+    ]
+)
+class InvestmentReportSerializer(serializers.ModelSerializer):
+    project = ScopedPrimaryKeyField(
+        queryset=Project.objects.all(), help_text=_("Id of the project; it cannot be changed afterwards.")
+    )
+    month = MonthField(
+        help_text=_(
+            "The month: YYYY-MM, or any day of it as YYYY-MM-DD; stored and shown as its first day. "
+            "Not a future month; it cannot be changed afterwards."
+        )
+    )
+    amount = money_field(_("Actual investment in the month, in yuan: a decimal string with 2 decimals."))
+    note = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, default="", help_text=_("Optional note.")
+    )
+
+    class Meta:
+        model = InvestmentReport
+        fields = ["id", "project", "month", "amount", "note", "version", "updated_at"]
+        read_only_fields = ["id", "version", "updated_at"]
+        validators = []  # one report per project and month: checked in validate() with a clearer message
+        extra_kwargs = {
+            "id": {"help_text": _("Report id.")},
+            "version": {"help_text": _("Bumped by every correction; also the ETag.")},
+            "updated_at": {"help_text": _("When the report last changed; use with updated_after to sync.")},
+        }
+
+    def validate(self, attrs):
+        _immutable(
+            self,
+            attrs,
+            ["project", "month"],
+            _("A report belongs to one project and month; correct its amount, or report another month."),
+        )
+        if self.instance is None:
+            existing = (
+                InvestmentReport.objects.filter(project=attrs["project"], month=attrs["month"])
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if existing is not None:
+                raise serializers.ValidationError(
+                    {
+                        "month": [
+                            _(
+                                "This project already has a report for this month (id %(id)s); "
+                                "correct it with PUT or PATCH on that report."
+                            )
+                            % {"id": existing}
+                        ]
+                    }
+                )
+        return attrs
+
+    def create(self, validated_data):
+        validated_data.pop("version", None)
+        return services.investment_report(by=_user(self), **validated_data)
+
+    def update(self, instance, validated_data):
+        return services.investment_report(
+            project=instance.project,
+            month=instance.month,
+            amount=validated_data.get("amount", instance.amount),
+            note=validated_data.get("note", instance.note),
+            by=_user(self),
+            version=validated_data.get("version"),
+        )
+
+
+# --- annual targets -----------------------------------------------------------------------
+
+
+def count_field(help_text):
+    return serializers.IntegerField(
+        min_value=0, max_value=MAX_INT, required=False, default=0, help_text=help_text
+    )
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Duanzhou 2025",
+            request_only=True,
+            value={
+                "region": "441202",
+                "year": 2025,
+                "investment": "12000000000.00",
+                "investment_h1": "5000000000.00",
+                "signed": 40,
+                "started": 30,
+                "completed": 20,
+                "in_production": 15,
+            },
+        )
+    ]
+)
+class AnnualTargetSerializer(serializers.ModelSerializer):
+    region = RegionCodeField(help_text=_("6-digit code of the region; it cannot be changed afterwards."))
+    year = serializers.IntegerField(
+        min_value=2000, max_value=2100, help_text=_("The year; it cannot be changed afterwards.")
+    )
+    investment = money_field(_("Investment target for the year, in yuan (2-decimal string)."))
+    investment_h1 = money_field(
+        _("Investment target for the first half-year, in yuan; not more than the year's.")
+    )
+    signed = count_field(_("Projects to sign in the year."))
+    started = count_field(_("Projects to start construction in the year."))
+    completed = count_field(_("Projects to complete in the year."))
+    in_production = count_field(_("Projects to put into production in the year."))
+
+    class Meta:
+        model = AnnualTarget
+        fields = [
+            "id",
+            "region",
+            "year",
+            "investment",
+            "investment_h1",
+            "signed",
+            "started",
+            "completed",
+            "in_production",
+            "version",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "version", "updated_at"]
+        validators = []  # one target per region and year: checked in validate() with a clearer message
+        extra_kwargs = {
+            "id": {"help_text": _("Target id.")},
+            "version": {"help_text": _("Bumped by every change; also the ETag.")},
+            "updated_at": {"help_text": _("When the target last changed; use with updated_after to sync.")},
+        }
+
+    def validate(self, attrs):
+        _immutable(
+            self, attrs, ["region", "year"], _("A target belongs to one region and year; change its figures.")
+        )
+        investment = attrs.get("investment", getattr(self.instance, "investment", None))
+        investment_h1 = attrs.get("investment_h1", getattr(self.instance, "investment_h1", None))
+        if investment is not None and investment_h1 is not None and investment_h1 > investment:
+            raise serializers.ValidationError(
+                {"investment_h1": [_("The first-half target cannot exceed the whole year's target.")]}
+            )
+        if self.instance is None:
+            existing = (
+                AnnualTarget.objects.filter(region=attrs["region"], year=attrs["year"])
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if existing is not None:
+                raise serializers.ValidationError(
+                    {
+                        "year": [
+                            _(
+                                "This region already has a target for this year (id %(id)s); "
+                                "change it with PUT or PATCH on that target."
+                            )
+                            % {"id": existing}
+                        ]
+                    }
+                )
+        return attrs
+
+    def create(self, validated_data):
+        validated_data.pop("version", None)
+        return services.target_set(by=_user(self), **validated_data)
+
+    def update(self, instance, validated_data):
+        fields = ["investment", "investment_h1", "signed", "started", "completed", "in_production"]
+        return services.target_set(
+            region=instance.region,
+            year=instance.year,
+            by=_user(self),
+            version=validated_data.get("version"),
+            **{field: validated_data.get(field, getattr(instance, field)) for field in fields},
+        )

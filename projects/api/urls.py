@@ -1,0 +1,11 @@
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("regions", views.RegionViewSet, basename="region")
+router.register("projects", views.ProjectViewSet, basename="project")
+router.register("investment-reports", views.InvestmentReportViewSet, basename="investment-report")
+router.register("targets", views.AnnualTargetViewSet, basename="target")
+
+urlpatterns = router.urls

@@ -1,0 +1,572 @@
+"""Serializers of the supervision resources. Writes call supervision/services.py, which
+holds every rule; the fields here only read the input and limit related records to the
+caller's scope (another region's record reads as non-existent)."""
+
+import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
+
+from projects.models import Project, User
+from projects.querysets import region_subtree_q
+from zhaoqing_tracker.api.fields import RegionCodeField, ScopedPrimaryKeyField
+
+from .. import services
+from ..choices import (
+    OPEN_PROBLEM_STATUSES,
+    ExtensionStatus,
+    ProblemCategory,
+    ProblemEventKind,
+    ProblemStatus,
+    ServiceKind,
+    Severity,
+    WarningColour,
+)
+from ..models import (
+    ExtensionRequest,
+    Milestone,
+    Person,
+    Problem,
+    ProblemEvent,
+    ServiceLog,
+    ServiceTeam,
+    SupervisionVisit,
+    Unit,
+)
+from ..warnings import milestone_warning
+
+# Dates a plan can be counted back from without leaving the calendar.
+PLAN_DATE_RANGE = (datetime.date(2000, 1, 1), datetime.date(2099, 12, 31))
+
+
+def _user(serializer):
+    return serializer.context["request"].user
+
+
+class LocalOrCityLevelField(serializers.PrimaryKeyRelatedField):
+    """A person or unit by id: one of the caller's region (and the regions under it), or a
+    city-level one (no region), which every county may call on."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        return queryset.visible_to(self.context["request"].user) | queryset.filter(region__isnull=True)
+
+
+class UsernameField(serializers.SlugRelatedField):
+    """A user by username; on writes, an active user of the caller's region or a city-level one."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "username")
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("queryset", User.objects.filter(is_active=True))
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        user = self.context["request"].user
+        if user.region_id is None:
+            return queryset
+        return queryset.filter(region_subtree_q(user.region) | Q(region__isnull=True))
+
+
+def project_field(**kwargs):
+    return ScopedPrimaryKeyField(
+        queryset=Project.objects.all(),
+        help_text=_("Id of the project; it must be one you can see."),
+        **kwargs,
+    )
+
+
+def region_of_project():
+    return RegionCodeField(
+        source="project.region", read_only=True, help_text=_("6-digit code of the project's region.")
+    )
+
+
+def person_field(help_text, **kwargs):
+    kwargs.setdefault("required", False)
+    kwargs.setdefault("allow_null", True)
+    return LocalOrCityLevelField(queryset=Person.objects.all(), help_text=help_text, **kwargs)
+
+
+def unit_field(help_text, **kwargs):
+    return LocalOrCityLevelField(queryset=Unit.objects.all(), help_text=help_text, **kwargs)
+
+
+class SameProjectMixin:
+    """A record stays with the project it was created for."""
+
+    def validate_project(self, value):
+        if self.instance is not None and value.pk != self.instance.project_id:
+            raise serializers.ValidationError(_("The project of an existing record cannot be changed."))
+        return value
+
+
+# Problems
+
+
+class ProblemEventSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(
+        choices=ProblemEventKind.choices, read_only=True, help_text=_("What happened.")
+    )
+    from_status = serializers.CharField(
+        read_only=True, help_text=_("Status before the move; empty for the raising.")
+    )
+    to_status = serializers.ChoiceField(
+        choices=ProblemStatus.choices, read_only=True, help_text=_("Status after the move.")
+    )
+    on = serializers.DateField(read_only=True, help_text=_("Date the move took effect."))
+    due_on = serializers.DateField(
+        read_only=True, allow_null=True, help_text=_("Due date set or asked for by the move, if any.")
+    )
+    note = serializers.CharField(read_only=True, help_text=_("Note, reason or resolution of the move."))
+    by = UsernameField(read_only=True, allow_null=True, help_text=_("Username of who made the move."))
+    at = serializers.DateTimeField(read_only=True, help_text=_("When the move was recorded."))
+
+    class Meta:
+        model = ProblemEvent
+        fields = ["id", "kind", "from_status", "to_status", "on", "due_on", "note", "by", "at"]
+        extra_kwargs = {"id": {"help_text": _("Id of the timeline entry.")}}
+
+
+class ExtensionRequestSerializer(serializers.ModelSerializer):
+    due_on = serializers.DateField(read_only=True, help_text=_("The due date asked for."))
+    reason = serializers.CharField(read_only=True, help_text=_("Why more time is needed."))
+    status = serializers.ChoiceField(
+        choices=ExtensionStatus.choices, read_only=True, help_text=_("pending, approved or rejected.")
+    )
+    requested_by = UsernameField(read_only=True, allow_null=True, help_text=_("Username of the requester."))
+    requested_at = serializers.DateTimeField(read_only=True, help_text=_("When it was asked for."))
+    decided_by = UsernameField(
+        read_only=True, allow_null=True, help_text=_("Username of the leader who decided.")
+    )
+    decided_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text=_("When it was decided.")
+    )
+    decision_note = serializers.CharField(read_only=True, help_text=_("The leader's note."))
+
+    class Meta:
+        model = ExtensionRequest
+        fields = [
+            "id",
+            "due_on",
+            "reason",
+            "status",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+        ]
+        extra_kwargs = {"id": {"help_text": _("Id of the request; give it to extend/decide.")}}
+
+
+class ProblemSerializer(serializers.ModelSerializer):
+    project = project_field()
+    region = region_of_project()
+    category = serializers.ChoiceField(choices=ProblemCategory.choices, help_text=_("Kind of problem."))
+    severity = serializers.ChoiceField(
+        choices=Severity.choices, default=Severity.MEDIUM, help_text=_("low, medium (default) or high.")
+    )
+    description = serializers.CharField(help_text=_("What blocks the project."))
+    raised_on = serializers.DateField(
+        required=False, help_text=_("Date the problem was raised; today when left out. Not in the future.")
+    )
+    raised_by = UsernameField(read_only=True, allow_null=True, help_text=_("Username of who raised it."))
+    visit = ScopedPrimaryKeyField(
+        queryset=SupervisionVisit.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=_("Id of the supervision visit it was raised at, if any (same region as the project)."),
+    )
+    status = serializers.ChoiceField(
+        choices=ProblemStatus.choices,
+        read_only=True,
+        help_text=_("raised → assigned → resolved → verified; changed only by the actions."),
+    )
+    responsible_unit = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text=_("Id of the responsible unit (set by assign).")
+    )
+    assignee = UsernameField(
+        read_only=True, allow_null=True, help_text=_("Username of the person it is assigned to, if any.")
+    )
+    due_on = serializers.DateField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("Due date (set by assign, reopen or an approved extension)."),
+    )
+    overdue = serializers.SerializerMethodField(
+        help_text=_("Open (raised or assigned) and past its due date.")
+    )
+    resolved_on = serializers.DateField(read_only=True, allow_null=True, help_text=_("Date it was resolved."))
+    resolution = serializers.CharField(read_only=True, help_text=_("How it was resolved."))
+    resolved_by = UsernameField(read_only=True, allow_null=True, help_text=_("Username of the resolver."))
+    verified_on = serializers.DateField(
+        read_only=True, allow_null=True, help_text=_("Date a leader verified (closed) it.")
+    )
+    verified_by = UsernameField(read_only=True, allow_null=True, help_text=_("Username of the verifier."))
+    version = serializers.IntegerField(
+        read_only=True, help_text=_("Goes up with every move; send it back as If-Match.")
+    )
+    created_at = serializers.DateTimeField(read_only=True, help_text=_("When the record was created."))
+    updated_at = serializers.DateTimeField(read_only=True, help_text=_("When the record last changed."))
+
+    class Meta:
+        model = Problem
+        fields = [
+            "id",
+            "project",
+            "region",
+            "category",
+            "severity",
+            "description",
+            "raised_on",
+            "raised_by",
+            "visit",
+            "status",
+            "responsible_unit",
+            "assignee",
+            "due_on",
+            "overdue",
+            "resolved_on",
+            "resolution",
+            "resolved_by",
+            "verified_on",
+            "verified_by",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {"id": {"help_text": _("Id of the problem.")}}
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_overdue(self, problem) -> bool:
+        return bool(
+            problem.status in OPEN_PROBLEM_STATUSES
+            and problem.due_on is not None
+            and problem.due_on < timezone.localdate()
+        )
+
+    def create(self, validated_data):
+        return services.problem_raise(by=_user(self), **validated_data)
+
+
+class ProblemDetailSerializer(ProblemSerializer):
+    events = ProblemEventSerializer(many=True, read_only=True, help_text=_("The timeline, oldest first."))
+    extension_requests = ExtensionRequestSerializer(
+        many=True, read_only=True, help_text=_("Extension requests, newest first.")
+    )
+
+    class Meta(ProblemSerializer.Meta):
+        fields = [*ProblemSerializer.Meta.fields, "events", "extension_requests"]
+
+
+def move_date_field():
+    return serializers.DateField(
+        required=False,
+        help_text=_(
+            "Date the move took effect; today when left out. Not in the future nor before raised_on."
+        ),
+    )
+
+
+class ProblemAssignSerializer(serializers.Serializer):
+    unit = unit_field(_("Id of the responsible unit (of your region, or city-level)."))
+    assignee = UsernameField(
+        required=False,
+        allow_null=True,
+        help_text=_("Username of the person responsible (of your region, or city-level); optional."),
+    )
+    due_on = serializers.DateField(help_text=_("Due date; not before the date of assignment."))
+    on = move_date_field()
+    note = serializers.CharField(required=False, allow_blank=True, help_text=_("Instructions for the unit."))
+
+
+class ProblemResolveSerializer(serializers.Serializer):
+    resolution = serializers.CharField(help_text=_("How the problem was resolved."))
+    on = move_date_field()
+
+
+class ProblemVerifySerializer(serializers.Serializer):
+    on = move_date_field()
+    note = serializers.CharField(required=False, allow_blank=True, help_text=_("The leader's note."))
+
+
+class ProblemReopenSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text=_("Why the problem is not solved after all."))
+    due_on = serializers.DateField(
+        required=False, help_text=_("A new due date; the old one is kept when left out.")
+    )
+    on = move_date_field()
+
+
+class ExtensionAskSerializer(serializers.Serializer):
+    due_on = serializers.DateField(help_text=_("The due date asked for; later than the current one."))
+    reason = serializers.CharField(help_text=_("Why more time is needed."))
+    on = move_date_field()
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ProblemExtensionRequestField(serializers.PrimaryKeyRelatedField):
+    """An extension request of the problem in the URL, by id."""
+
+    def get_queryset(self):
+        return ExtensionRequest.objects.filter(problem=self.context["problem"])
+
+
+class ExtensionDecisionSerializer(serializers.Serializer):
+    request = ProblemExtensionRequestField(
+        required=False,
+        help_text=_("Id of the extension request; the problem's pending request when left out."),
+    )
+    approve = serializers.BooleanField(
+        help_text=_("true: the due date moves to the requested one; false: it stays.")
+    )
+    note = serializers.CharField(required=False, allow_blank=True, help_text=_("The leader's note."))
+    on = move_date_field()
+
+    def validate(self, attrs):
+        if attrs.get("request") is None:
+            pending = (
+                self.context["problem"].extension_requests.filter(status=ExtensionStatus.PENDING).first()
+            )
+            if pending is None:
+                raise serializers.ValidationError(
+                    {"request": _("This problem has no extension request waiting for a decision.")}
+                )
+            attrs["request"] = pending
+        return attrs
+
+
+# Five-one service teams
+
+
+class ServiceTeamSerializer(SameProjectMixin, serializers.ModelSerializer):
+    project = project_field(
+        validators=[
+            UniqueValidator(
+                queryset=ServiceTeam.objects.all(),
+                message=_("This project already has a service team; change that one."),
+            )
+        ]
+    )
+    region = region_of_project()
+    county_leader = person_field(_("Id of the county leader in charge (a person)."))
+    chief_officer = person_field(_("Id of the chief service officer (a person)."))
+    specialist = person_field(_("Id of the enterprise service specialist (a person)."))
+    unit = unit_field(
+        _("Id of the responsible unit (of your region, or city-level)."), required=False, allow_null=True
+    )
+    plan = serializers.CharField(required=False, allow_blank=True, help_text=_("The service plan."))
+    is_complete = serializers.BooleanField(
+        read_only=True, help_text=_("All five are there: three people, the unit and the plan.")
+    )
+    version = serializers.IntegerField(
+        read_only=True, help_text=_("Goes up with every change; send it back as If-Match.")
+    )
+    updated_at = serializers.DateTimeField(read_only=True, help_text=_("When the team last changed."))
+
+    class Meta:
+        model = ServiceTeam
+        fields = [
+            "id",
+            "project",
+            "region",
+            "county_leader",
+            "chief_officer",
+            "specialist",
+            "unit",
+            "plan",
+            "is_complete",
+            "version",
+            "updated_at",
+        ]
+        extra_kwargs = {"id": {"help_text": _("Id of the team.")}}
+
+    MEMBERS = ("county_leader", "chief_officer", "specialist", "unit", "plan")
+
+    def create(self, validated_data):
+        return services.service_team_save(by=_user(self), **validated_data)
+
+    def update(self, team, validated_data):
+        # Members left out of a PATCH keep their values; the service writes all five.
+        members = {name: validated_data.get(name, getattr(team, name)) for name in self.MEMBERS}
+        return services.service_team_save(
+            project=team.project, by=_user(self), version=validated_data.get("version"), **members
+        )
+
+
+# Supervision visits
+
+
+class VisitSerializer(serializers.ModelSerializer):
+    on = serializers.DateField(help_text=_("Date of the visit; not in the future."))
+    region = RegionCodeField(help_text=_("6-digit code of the region visited (your own, for county users)."))
+    leader = LocalOrCityLevelField(
+        queryset=Person.objects.all(), help_text=_("Id of the leading official (a person).")
+    )
+    projects = ScopedPrimaryKeyField(
+        queryset=Project.objects.all(),
+        many=True,
+        required=False,
+        help_text=_("Ids of the projects visited; all in the visit's region."),
+    )
+    notes = serializers.CharField(required=False, allow_blank=True, help_text=_("Notes of the visit."))
+    created_by = UsernameField(read_only=True, allow_null=True, help_text=_("Username of who recorded it."))
+    created_at = serializers.DateTimeField(read_only=True, help_text=_("When the visit was recorded."))
+    updated_at = serializers.DateTimeField(read_only=True, help_text=_("When the record last changed."))
+
+    class Meta:
+        model = SupervisionVisit
+        fields = [
+            "id",
+            "on",
+            "region",
+            "leader",
+            "projects",
+            "notes",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {"id": {"help_text": _("Id of the visit; give it as `visit` when raising a problem.")}}
+
+    def create(self, validated_data):
+        return services.visit_record(by=_user(self), **validated_data)
+
+
+# Service logs
+
+
+class ServiceLogSerializer(serializers.ModelSerializer):
+    project = project_field()
+    region = region_of_project()
+    on = serializers.DateField(help_text=_("Date the matter was handled; not in the future."))
+    kind = serializers.ChoiceField(choices=ServiceKind.choices, help_text=_("Kind of service."))
+    description = serializers.CharField(help_text=_("What was done."))
+    person = person_field(_("Id of the person who did it, if known."))
+    hours = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        min_value=0,
+        max_value=240,
+        required=False,
+        help_text=_('Time spent in hours (0–240, one decimal), as a string like "2.5".'),
+    )
+    recorded_by = UsernameField(read_only=True, allow_null=True, help_text=_("Username of who recorded it."))
+    created_at = serializers.DateTimeField(read_only=True, help_text=_("When the log was recorded."))
+    updated_at = serializers.DateTimeField(read_only=True, help_text=_("When the record last changed."))
+
+    class Meta:
+        model = ServiceLog
+        fields = [
+            "id",
+            "project",
+            "region",
+            "on",
+            "kind",
+            "description",
+            "person",
+            "hours",
+            "recorded_by",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {"id": {"help_text": _("Id of the log entry.")}}
+
+    def create(self, validated_data):
+        return services.service_log_record(by=_user(self), **validated_data)
+
+
+# Milestones
+
+
+class MilestoneSerializer(SameProjectMixin, serializers.ModelSerializer):
+    project = project_field()
+    region = region_of_project()
+    title = serializers.CharField(max_length=200, help_text=_("What has to be done."))
+    responsible = person_field(_("Id of the responsible person, if any."))
+    due_on = serializers.DateField(help_text=_("Date it is due."))
+    done_on = serializers.DateField(
+        required=False, allow_null=True, help_text=_("Date it was done; null while open. Not in the future.")
+    )
+    order = serializers.IntegerField(
+        min_value=0,
+        max_value=32767,
+        required=False,
+        help_text=_("Position among milestones due the same day."),
+    )
+    warning = serializers.SerializerMethodField(
+        help_text=_(
+            "green: done on time, or due in more than 7 days; yellow: due within 7 days, or done late; "
+            "red: past due and not done."
+        )
+    )
+    version = serializers.IntegerField(
+        read_only=True, help_text=_("Goes up with every change; send it back as If-Match.")
+    )
+    updated_at = serializers.DateTimeField(read_only=True, help_text=_("When the milestone last changed."))
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "id",
+            "project",
+            "region",
+            "title",
+            "responsible",
+            "due_on",
+            "done_on",
+            "order",
+            "warning",
+            "version",
+            "updated_at",
+        ]
+        extra_kwargs = {"id": {"help_text": _("Id of the milestone.")}}
+
+    FIELDS = ("title", "responsible", "due_on", "done_on", "order")
+
+    @extend_schema_field(serializers.ChoiceField(choices=WarningColour.choices))
+    def get_warning(self, milestone) -> str:
+        # Lists read the database annotation; a record just written is coloured by the same rules in Python.
+        annotated = getattr(milestone, "warning", None)
+        if annotated:
+            return annotated
+        return milestone_warning(
+            due_on=milestone.due_on, done_on=milestone.done_on, today=timezone.localdate()
+        )
+
+    def create(self, validated_data):
+        return services.milestone_save(by=_user(self), **validated_data)
+
+    def update(self, milestone, validated_data):
+        # Fields left out keep their values; send done_on: null to reopen a milestone.
+        fields = {name: validated_data.get(name, getattr(milestone, name)) for name in self.FIELDS}
+        return services.milestone_save(
+            milestone=milestone,
+            project=milestone.project,
+            by=_user(self),
+            version=validated_data.get("version"),
+            **fields,
+        )
+
+
+class MilestonePlanSerializer(serializers.Serializer):
+    project = project_field()
+    target_production_on = serializers.DateField(
+        help_text=_("Target date of production; the plan is counted back from it in working days.")
+    )
+    responsible = person_field(_("Id of the person responsible for every generated milestone; optional."))
+
+    def validate_target_production_on(self, value):
+        low, high = PLAN_DATE_RANGE
+        if not low <= value <= high:
+            raise serializers.ValidationError(
+                _("Give a date between %(low)s and %(high)s.") % {"low": low, "high": high}
+            )
+        return value

@@ -1,0 +1,99 @@
+"""One error shape for every response that is not a success.
+
+    {"status": 400, "code": "invalid", "detail": "…", "fields": {"name": ["…"]}}
+
+``fields`` is present only for errors about particular fields. Django
+ValidationErrors raised by the service functions become 400s in this shape, so
+a rule enforced once in a service reads the same in the API as on a form.
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The record changed since you read it (If-Match does not match its ETag)."
+    default_code = "stale"
+
+
+def django_validation_error_to_drf(exc: DjangoValidationError) -> exceptions.ValidationError:
+    if hasattr(exc, "error_dict"):
+        detail = {
+            (api_settings.NON_FIELD_ERRORS_KEY if field == "__all__" else field): [
+                e for error in errors for e in error.messages
+            ]
+            for field, errors in exc.error_dict.items()
+        }
+    else:
+        detail = {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
+    codes = [e.code for e in exc.error_list] if hasattr(exc, "error_list") else []
+    if "stale" in codes:
+        return PreconditionFailed(" ".join(exc.messages))
+    return exceptions.ValidationError(detail)
+
+
+def _flatten(detail, prefix=""):
+    """``{"enterprise": {"name": ["…"]}}`` → ``{"enterprise.name": ["…"]}``, so that every value of
+    ``fields`` is a list of messages even for nested objects (and ``items.2.amount`` for lists)."""
+    fields = {}
+    for key, value in detail.items():
+        # A nested object's own errors ("expected an object") belong to the object's field.
+        name = prefix[:-1] if prefix and key == api_settings.NON_FIELD_ERRORS_KEY else f"{prefix}{key}"
+        if isinstance(value, dict):
+            nested = _flatten(value, f"{name}.")
+        elif isinstance(value, list) and any(isinstance(item, dict | list) for item in value):
+            nested = _flatten(dict(enumerate(value)), f"{name}.")
+        else:
+            nested = {name: value if isinstance(value, list) else [value]}
+        for field, messages in nested.items():
+            fields.setdefault(field, []).extend(messages)
+    return {name: messages for name, messages in fields.items() if messages}
+
+
+def _split(detail):
+    """(message, fields) from a DRF error detail."""
+    if isinstance(detail, dict) and set(detail) == {"detail"}:
+        return str(detail["detail"]), None
+    if isinstance(detail, dict):
+        fields = _flatten(detail)
+        non_field = fields.pop(api_settings.NON_FIELD_ERRORS_KEY, None)
+        message = " ".join(str(m) for m in non_field) if non_field else _("Some fields are not valid.")
+        return message, fields
+    if isinstance(detail, list):
+        return " ".join(str(m) for m in detail), None
+    return str(detail), None
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = django_validation_error_to_drf(exc)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a real bug: let Django log it and answer 500
+    message, fields = _split(response.data)
+    codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
+    body = {
+        "status": response.status_code,
+        "code": codes if isinstance(codes, str) else getattr(exc, "default_code", "error"),
+        "detail": message,
+    }
+    if fields:
+        body["fields"] = fields
+    return Response(body, status=response.status_code, headers=_headers(response))
+
+
+def _headers(response):
+    return {
+        key: value for key, value in response.items() if key in {"WWW-Authenticate", "Retry-After", "Allow"}
+    }
