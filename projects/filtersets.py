@@ -127,7 +127,8 @@ class InstantField(IsoDateTimeField):
         value = super().to_python(value)
         if value is not None:
             try:
-                value.astimezone(datetime.UTC)
+                # Normalised to UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts.
+                value = value.astimezone(datetime.UTC)
             except OverflowError:
                 raise ValidationError(
                     _("Enter a date-time between the years 1 and 9999."), code="invalid"

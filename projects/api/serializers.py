@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from zhaoqing_tracker.api.fields import RegionCodeField, ScopedPrimaryKeyField
+from zhaoqing_tracker.api.fields import RegionCodeField, ScopedPrimaryKeyField, SlugField
 
 from .. import services
 from ..choices import Stage
@@ -240,7 +240,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         required=False,
         help_text=_("Id of the industrial park, in the project's region; null for none."),
     )
-    industry = serializers.SlugRelatedField(
+    industry = SlugField(
         slug_field="code",
         queryset=Industry.objects.all(),
         help_text=_("Industry code, e.g. new-materials."),

@@ -14,7 +14,7 @@ from rest_framework.validators import UniqueValidator
 
 from projects.models import Project, User
 from projects.querysets import region_subtree_q
-from zhaoqing_tracker.api.fields import RegionCodeField, ScopedPrimaryKeyField
+from zhaoqing_tracker.api.fields import RegionCodeField, ScopedPrimaryKeyField, SlugField
 
 from .. import services
 from ..choices import (
@@ -57,7 +57,7 @@ class LocalOrCityLevelField(serializers.PrimaryKeyRelatedField):
         return queryset.visible_to(self.context["request"].user) | queryset.filter(region__isnull=True)
 
 
-class UsernameField(serializers.SlugRelatedField):
+class UsernameField(SlugField):
     """A user by username; on writes, an active user of the caller's region or a city-level one."""
 
     def __init__(self, **kwargs):

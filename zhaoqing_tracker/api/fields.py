@@ -4,11 +4,21 @@ from rest_framework import serializers
 from projects.models import Region
 
 
-class RegionCodeField(serializers.SlugRelatedField):
+class SlugField(serializers.SlugRelatedField):
+    """A related record by a text key. A NUL character is refused here: PostgreSQL cannot
+    even compare text containing one, so the lookup would fail with a 500."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class RegionCodeField(SlugField):
     """A region by its 6-digit code. On writes, a county user may name only their own region."""
 
     default_error_messages = {
-        **serializers.SlugRelatedField.default_error_messages,
+        **SlugField.default_error_messages,
         "does_not_exist": _("Unknown region code {value}."),
         "outside_scope": _("You can only write records of your own region."),
     }
