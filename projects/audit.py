@@ -34,7 +34,7 @@ def save_audited(instance, *, by, reason: str = "", **save_kwargs):
     refuses it and we report the same kind of error instead of a 500.
     """
     instance.full_clean()
-    instance._history_user = by if by is not None and by.is_authenticated else None
+    instance._history_user = actor(by)
     instance._change_reason = reason or None
     try:
         # A savepoint, so that a refused INSERT leaves the caller's transaction usable.
@@ -46,6 +46,19 @@ def save_audited(instance, *, by, reason: str = "", **save_kwargs):
             code="integrity",
         ) from exc
     return instance
+
+
+def actor(by):
+    """The user to record as author, or None for anonymous and system writes."""
+    return by if by is not None and by.is_authenticated else None
+
+
+def check_version(instance, version: int | None) -> None:
+    """Optimistic concurrency: refuse a write based on an older read of ``instance``."""
+    if version is not None and instance.version != version:
+        raise ValidationError(
+            _("Someone else changed this record first; reload it and try again."), code="stale"
+        )
 
 
 def field_error(field: str, message, code: str) -> ValidationError:

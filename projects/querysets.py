@@ -15,6 +15,15 @@ def region_subtree_q(region, prefix: str = "region") -> Q:
     )
 
 
+def scoped_to(queryset, user, prefix: str):
+    """Row scope of a user: county users see their region's subtree, city users everything."""
+    if not user.is_authenticated:
+        return queryset.none()
+    if user.region_id is None:
+        return queryset
+    return queryset.filter(region_subtree_q(user.region, prefix=prefix))
+
+
 class RegionQuerySet(models.QuerySet):
     def ranked(self):
         return self.filter(is_ranked=True)
@@ -38,12 +47,7 @@ class ProjectQuerySet(models.QuerySet):
         return self.filter(is_major=True)
 
     def visible_to(self, user):
-        """Row scope of a user: county users see their region's subtree, city users everything."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.region_id is None:
-            return self
-        return self.in_region(user.region)
+        return scoped_to(self, user, "region")
 
 
 class ProjectChildQuerySet(models.QuerySet):
@@ -53,19 +57,11 @@ class ProjectChildQuerySet(models.QuerySet):
         return self.filter(region_subtree_q(region, prefix="project__region"))
 
     def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.region_id is None:
-            return self
-        return self.in_region(user.region)
+        return scoped_to(self, user, "project__region")
 
 
 class RegionChildQuerySet(models.QuerySet):
     """For rows that belong to one region (targets, parks)."""
 
     def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.region_id is None:
-            return self
-        return self.filter(region_subtree_q(user.region))
+        return scoped_to(self, user, "region")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import lifecycle
-from .audit import save_audited
+from .audit import actor, check_version, save_audited
 from .choices import Status
 from .models import AnnualTarget, Enterprise, InvestmentReport, Project, Region, StatusChange
 
@@ -29,13 +29,6 @@ PROJECT_EDITABLE_FIELDS = (
     "planned_investment",
     "first_contact_on",
 )
-
-
-def _check_version(instance, version: int | None) -> None:
-    if version is not None and instance.version != version:
-        raise ValidationError(
-            _("Someone else changed this record first; reload it and try again."), code="stale"
-        )
 
 
 def next_project_code(region: Region, year: int) -> str:
@@ -106,7 +99,7 @@ def project_update(*, project: Project, by, version: int | None = None, **change
     if unknown:
         raise ValidationError({field: _("This field cannot be changed here.") for field in sorted(unknown)})
     locked = Project.objects.select_for_update().get(pk=project.pk)
-    _check_version(locked, version)
+    check_version(locked, version)
     for field, value in changes.items():
         setattr(locked, field, value)
     if locked.park is not None and locked.park.region_id != locked.region_id:
@@ -118,7 +111,7 @@ def project_update(*, project: Project, by, version: int | None = None, **change
 def _change_status(*, project: Project, to: Status, allowed_from: set[Status], reason: str, by, version):
     """Lock, check and change a project's status, recording a StatusChange in the same transaction."""
     locked = Project.objects.select_for_update().get(pk=project.pk)
-    _check_version(locked, version)
+    check_version(locked, version)
     if locked.status not in allowed_from:
         raise ValidationError(
             _("A project with status “%(status)s” cannot become “%(to)s”.")
@@ -211,11 +204,11 @@ def investment_report(
     if report is None:
         report = InvestmentReport(project=project, month=month)
     else:
-        _check_version(report, version)
+        check_version(report, version)
         report.version += 1
     report.amount = amount
     report.note = note
-    report.reported_by = by if by is not None and by.is_authenticated else None
+    report.reported_by = actor(by)
     return save_audited(report, by=by, reason=note)
 
 
@@ -238,7 +231,7 @@ def target_set(
     if target is None:
         target = AnnualTarget(region=region, year=year)
     else:
-        _check_version(target, version)
+        check_version(target, version)
         target.version += 1
     target.investment = investment
     target.investment_h1 = investment_h1

@@ -17,7 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projects.audit import field_error, save_audited
+from projects.audit import actor, check_version, field_error, save_audited
 from projects.choices import Stage, Status
 from projects.models import Project
 from projects.roles import is_leader
@@ -34,13 +34,6 @@ from .models import (
     SupervisionVisit,
 )
 from .periods import subtract_working_days
-
-
-def _check_version(instance, version: int | None) -> None:
-    if version is not None and instance.version != version:
-        raise ValidationError(
-            _("Someone else changed this record first; reload it and try again."), code="stale"
-        )
 
 
 def _move_date(problem: Problem, on: datetime.date | None) -> datetime.date:
@@ -69,7 +62,7 @@ def _move_date(problem: Problem, on: datetime.date | None) -> datetime.date:
 
 def _lock(problem: Problem, version: int | None) -> Problem:
     locked = Problem.objects.select_for_update().get(pk=problem.pk)
-    _check_version(locked, version)
+    check_version(locked, version)
     return locked
 
 
@@ -91,7 +84,7 @@ def _event(problem, *, kind, from_status, on, by, note="", due_on=None) -> Probl
         on=on,
         due_on=due_on,
         note=note,
-        by=by if by is not None and by.is_authenticated else None,
+        by=actor(by),
     )
     return save_audited(event, by=by, reason=note)
 
@@ -138,7 +131,7 @@ def problem_raise(
         description=(description or "").strip(),
         severity=severity,
         raised_on=raised_on,
-        raised_by=by if by is not None and by.is_authenticated else None,
+        raised_by=actor(by),
         visit=visit,
     )
     save_audited(problem, by=by, reason="raised")
@@ -214,7 +207,7 @@ def problem_resolve(
     locked.status = ProblemStatus.RESOLVED
     locked.resolution = resolution
     locked.resolved_on = on
-    locked.resolved_by = by if by is not None and by.is_authenticated else None
+    locked.resolved_by = actor(by)
     return _save_move(
         locked, by=by, kind=ProblemEventKind.RESOLVED, from_status=from_status, on=on, note=resolution
     )
@@ -309,7 +302,7 @@ def problem_request_extension(
         problem=locked,
         due_on=due_on,
         reason=reason,
-        requested_by=by if by is not None and by.is_authenticated else None,
+        requested_by=actor(by),
     )
     save_audited(request, by=by, reason=reason)
     _event(
@@ -394,7 +387,7 @@ def service_team_save(
     if team is None:
         team = ServiceTeam(project=project)
     else:
-        _check_version(team, version)
+        check_version(team, version)
         team.version += 1
     team.county_leader = county_leader
     team.chief_officer = chief_officer
@@ -417,7 +410,7 @@ def service_log_record(
         description=(description or "").strip(),
         person=person,
         hours=hours,
-        recorded_by=by if by is not None and by.is_authenticated else None,
+        recorded_by=actor(by),
     )
     return save_audited(log, by=by)
 
@@ -440,7 +433,7 @@ def milestone_save(
         milestone = Milestone(project=project)
     else:
         milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
-        _check_version(milestone, version)
+        check_version(milestone, version)
         milestone.version += 1
     if done_on is not None and done_on > timezone.localdate():
         raise ValidationError({"done_on": _("The date cannot be in the future.")})
