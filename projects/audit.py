@@ -18,6 +18,8 @@ CHANGE_REASONS = {
     "resolved": gettext_lazy("problem resolved"),
     "verified": gettext_lazy("problem verified"),
     "reverse_schedule": gettext_lazy("reverse schedule generated"),
+    "generated": gettext_lazy("bulletin generated"),
+    "published": gettext_lazy("bulletin published"),
 }
 
 

@@ -434,6 +434,32 @@ class InvestmentReport(models.Model):
         return f"{self.project_id} {self.month:%Y-%m}: {self.amount}"
 
 
+class InvestmentRollup(models.Model):
+    """Sum of the investment reports of one region's counted projects for one month.
+
+    Rankings read investment from here: summing 20 million raw reports for every
+    ranking takes seconds, this table is region × month (DESIGN "Scale"). It is
+    derived data, kept current by projects.rollups in the same transaction as
+    every write that changes the sum (a report, a cancellation, a move to another
+    region), and ``check_rollups`` proves it equal to the raw reports.
+    Cancelled projects are not in it, as they are not counted.
+    """
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("month"))
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=20, decimal_places=2, default=Decimal("0"))
+
+    class Meta:
+        verbose_name = _("investment roll-up")
+        verbose_name_plural = _("investment roll-ups")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "month"], name="investment_rollup_one_per_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.region_id} {self.month:%Y-%m}: {self.amount}"
+
+
 class AnnualTarget(models.Model):
     """A region's task for a year (年度任务)."""
 

@@ -43,9 +43,19 @@ WRITE = {
             "user",
             "apitoken",
         ],
-        "supervision": [*SUPERVISION_WORK, "milestonetemplate", "reminder"],
+        "supervision": [
+            *SUPERVISION_WORK,
+            "milestonetemplate",
+            "reminder",
+            "rankingscheme",
+            "rankingweight",
+            "bulletin",
+            "bulletinrequest",
+        ],
     },
 }
+# The city admin also keeps the job schedule (django-celery-beat's models) in the admin.
+ADMIN_SCHEDULE_APP = "django_celery_beat"
 # Reference data the city admin may delete. Projects, reports, targets, problems and
 # their audit trails are never deleted: a project is cancelled, a problem reopened.
 DELETABLE = {"region", "park", "industry", "user", "unit", "person", "milestonetemplate", "apitoken"}
@@ -56,15 +66,19 @@ ADMIN_ONLY_VIEW = {("projects", "user"), ("projects", "apitoken")}
 def role_permissions(role: Role):
     from django.contrib.auth.models import Permission
 
-    perms = Permission.objects.filter(content_type__app_label__in=VIEW_APPS).select_related(
-        "content_type"
-    )
+    perms = Permission.objects.filter(
+        content_type__app_label__in=(*VIEW_APPS, ADMIN_SCHEDULE_APP)
+    ).select_related("content_type")
     wanted = []
     writes = WRITE[role]
     for perm in perms:
         app, model = perm.content_type.app_label, perm.content_type.model
         action = perm.codename.split("_", 1)[0]
         if model.startswith("historical"):
+            continue
+        if app == ADMIN_SCHEDULE_APP:
+            if role == Role.CITY_ADMIN and action in {"view", "add", "change"}:
+                wanted.append(perm)
             continue
         if action == "view" and ((app, model) not in ADMIN_ONLY_VIEW or role == Role.CITY_ADMIN):
             wanted.append(perm)

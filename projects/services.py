@@ -16,6 +16,7 @@ from . import lifecycle
 from .audit import actor, check_version, save_audited
 from .choices import Status
 from .models import AnnualTarget, Enterprise, InvestmentReport, Project, Region, StatusChange
+from .rollups import rollup_add, rollup_move_project
 
 # Fields of a project that an edit may change. Stage, stage dates, status and
 # is_major have their own paths (lifecycle, project_cancel, save()).
@@ -100,12 +101,16 @@ def project_update(*, project: Project, by, version: int | None = None, **change
         raise ValidationError({field: _("This field cannot be changed here.") for field in sorted(unknown)})
     locked = Project.objects.select_for_update().get(pk=project.pk)
     check_version(locked, version)
+    from_region_id = locked.region_id
     for field, value in changes.items():
         setattr(locked, field, value)
     if locked.park is not None and locked.park.region_id != locked.region_id:
         raise ValidationError({"park": _("The park is not in the project's region.")})
     locked.version += 1
-    return save_audited(locked, by=by, reason="edited")
+    save_audited(locked, by=by, reason="edited")
+    if locked.region_id != from_region_id and locked.status != Status.CANCELLED:
+        rollup_move_project(project=locked, from_region_id=from_region_id, to_region_id=locked.region_id)
+    return locked
 
 
 def _change_status(*, project: Project, to: Status, allowed_from: set[Status], reason: str, by, version):
@@ -119,10 +124,16 @@ def _change_status(*, project: Project, to: Status, allowed_from: set[Status], r
             code="status",
         )
     change = StatusChange(project=locked, from_status=locked.status, to_status=to, reason=reason, by=by)
+    from_status = locked.status
     locked.status = to
     locked.version += 1
     save_audited(locked, by=by, reason=reason)
     save_audited(change, by=by, reason=reason)
+    # Cancelled projects are not counted, so their investment leaves the rollup.
+    if to == Status.CANCELLED:
+        rollup_move_project(project=locked, from_region_id=locked.region_id, to_region_id=None)
+    elif from_status == Status.CANCELLED:
+        rollup_move_project(project=locked, from_region_id=None, to_region_id=locked.region_id)
     return locked
 
 
@@ -197,19 +208,25 @@ def investment_report(
     month = first_of_month(month)
     if month > first_of_month(timezone.localdate()):
         raise ValidationError({"month": _("Investment cannot be reported for a future month.")})
+    # The project's row lock orders this report against a concurrent cancellation
+    # or move, so the rollup never counts a report of a cancelled project.
+    project = Project.objects.select_for_update().get(pk=project.pk)
     if project.status == Status.CANCELLED:
         raise ValidationError(_("A cancelled project takes no investment reports."), code="cancelled")
-    # Lock the month's row if it exists, so two corrections of the same month serialise.
-    report = InvestmentReport.objects.select_for_update().filter(project=project, month=month).first()
+    report = InvestmentReport.objects.filter(project=project, month=month).first()
+    previous_amount = Decimal("0")
     if report is None:
         report = InvestmentReport(project=project, month=month)
     else:
         check_version(report, version)
         report.version += 1
+        previous_amount = report.amount
     report.amount = amount
     report.note = note
     report.reported_by = actor(by)
-    return save_audited(report, by=by, reason=note)
+    save_audited(report, by=by, reason=note)
+    rollup_add(region_id=project.region_id, month=month, delta=report.amount - previous_amount)
+    return report
 
 
 @transaction.atomic

@@ -14,8 +14,16 @@ from django_filters.constants import EMPTY_VALUES
 from projects.filtersets import BooleanFilter, RegionFilter, UpdatedAfterFilter
 from projects.models import Project
 
-from .choices import ProblemCategory, ProblemStatus, ServiceKind, Severity, WarningColour
-from .models import Milestone, Problem, ServiceLog, ServiceTeam, SupervisionVisit
+from .choices import (
+    BulletinStatus,
+    PeriodKind,
+    ProblemCategory,
+    ProblemStatus,
+    ServiceKind,
+    Severity,
+    WarningColour,
+)
+from .models import Bulletin, Milestone, Problem, ServiceLog, ServiceTeam, SupervisionVisit
 
 
 def visible_projects(request):
@@ -157,3 +165,21 @@ class MilestoneFilterSet(django_filters.FilterSet):
             return queryset
         overdue = queryset.overdue(today())
         return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))
+
+
+class BulletinFilterSet(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(
+        choices=PeriodKind.choices, label=_("kind"), help_text=_("weekly, monthly or quarterly.")
+    )
+    status = django_filters.ChoiceFilter(
+        choices=BulletinStatus.choices, label=_("status"), help_text=_("draft or published.")
+    )
+    is_current = BooleanFilter(
+        label=_("current revision"), help_text=_("true: only the current revision of each period.")
+    )
+    period_after = date_filter("period_end", "gte", _("period ends on or after"))
+    period_before = date_filter("period_start", "lte", _("period starts on or before"))
+
+    class Meta:
+        model = Bulletin
+        fields = []

@@ -565,3 +565,7 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.object_id} → {self.recipient_id} ({self.sent_on})"
+
+
+# Rankings and bulletins live in their own module; importing them here registers them with the app.
+from .models_ranking import Bulletin, BulletinRequest, RankingScheme, RankingWeight  # noqa: E402, F401

@@ -6,6 +6,7 @@ milestone that lands on one is moved by hand.
 """
 
 import datetime
+from dataclasses import dataclass
 
 ONE_DAY = datetime.timedelta(days=1)
 
@@ -33,3 +34,75 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     """The first day of the month ``months`` after (or before, if negative) ``day``'s month."""
     index = day.year * 12 + day.month - 1 + months
     return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+# Ranking periods (DESIGN "Periods"): weekly = ISO week Monday–Sunday, monthly =
+# calendar month, quarterly = calendar quarter. A ranking "for a period" is the
+# ranking as of the period's last day. Kinds are the plain strings of
+# supervision.choices.PeriodKind (a str enum), so this module stays free of Django.
+
+WEEKLY, MONTHLY, QUARTERLY = "weekly", "monthly", "quarterly"
+KINDS = (WEEKLY, MONTHLY, QUARTERLY)
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str
+    start: datetime.date
+    end: datetime.date
+
+    @property
+    def label(self) -> str:
+        """2024-W24, 2024-06 or 2024-Q2: the ISO week's year may differ from the calendar year."""
+        if self.kind == WEEKLY:
+            year, week, _ = self.start.isocalendar()
+            return f"{year}-W{week:02d}"
+        if self.kind == MONTHLY:
+            return f"{self.start:%Y-%m}"
+        return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
+
+    @property
+    def as_of(self) -> datetime.date:
+        return self.end
+
+    def previous(self) -> "Period":
+        return period_containing(self.kind, self.start - ONE_DAY)
+
+    def next(self) -> "Period":
+        return period_containing(self.kind, self.end + ONE_DAY)
+
+
+def period_containing(kind: str, day: datetime.date) -> Period:
+    if kind == WEEKLY:
+        start = day - datetime.timedelta(days=day.weekday())
+        return Period(kind, start, start + datetime.timedelta(days=6))
+    if kind == MONTHLY:
+        start = day.replace(day=1)
+        return Period(kind, start, add_months(start, 1) - ONE_DAY)
+    if kind == QUARTERLY:
+        start = datetime.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+        return Period(kind, start, add_months(start, 3) - ONE_DAY)
+    raise ValueError(f"unknown period kind {kind!r}")
+
+
+def last_complete_period(kind: str, today: datetime.date) -> Period:
+    """The latest period that ended before ``today``: what a bulletin job publishes.
+
+    On Monday 08:00 that is the previous ISO week; on the 1st, the previous month
+    or quarter; and a job run late (a worker down over the weekend) still picks
+    the period that has ended, never the one in progress.
+    """
+    return period_containing(kind, today).previous()
+
+
+def ytd_start(day: datetime.date) -> datetime.date:
+    """First day of the year-to-date window that ends on ``day`` (DESIGN: Jan 1 of D's year)."""
+    return datetime.date(day.year, 1, 1)
+
+
+def same_day_last_year(day: datetime.date) -> datetime.date:
+    # 29 February has no twin; the last day of February a year earlier stands in.
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)

@@ -7,7 +7,7 @@ from django.db.models import Case, Q, Value, When
 
 from projects.querysets import ProjectChildQuerySet
 
-from .choices import OPEN_PROBLEM_STATUSES, WarningColour
+from .choices import OPEN_PROBLEM_STATUSES, BulletinStatus, WarningColour
 
 # A milestone due within this many days (today included) is yellow.
 WARNING_WINDOW_DAYS = 7
@@ -50,3 +50,14 @@ class ServiceTeamQuerySet(ProjectChildQuerySet):
             | Q(unit__isnull=True)
             | Q(plan="")
         )
+
+
+class BulletinQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=BulletinStatus.PUBLISHED)
+
+    def visible_to(self, user):
+        """Everyone signed in reads published bulletins (DESIGN "Roles"); drafts are the city admin's."""
+        if user.has_perm("supervision.change_bulletin"):
+            return self
+        return self.published()

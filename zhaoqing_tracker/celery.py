@@ -1,7 +1,10 @@
 """The Celery app and the one beat schedule.
 
 Every periodic job of the product is listed in ``app.conf.beat_schedule`` below,
-each with a comment saying in plain words when it runs and why.
+each with a comment saying in plain words when it runs and why. Times are
+Asia/Shanghai (CELERY_TIMEZONE). Beat keeps the schedule in the database
+(django-celery-beat) so the city admin can see and change it in the admin;
+zhaoqing_tracker/beat.py installs these entries there once.
 """
 
 import os
@@ -27,5 +30,31 @@ app.conf.beat_schedule = {
     "send-overdue-reminders": {
         "task": "supervision.tasks.send_overdue_reminders_task",
         "schedule": crontab(hour=8, minute=30),
+    },
+    # Every Monday at 08:00: publish the weekly bulletin of the ISO week that
+    # ended the day before, in time for the Monday morning meeting.
+    "weekly-bulletin": {
+        "task": "supervision.tasks.generate_bulletin_task",
+        "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
+        "kwargs": {"kind": "weekly"},
+    },
+    # On the 1st of every month at 08:00: the monthly bulletin of the month just ended.
+    "monthly-bulletin": {
+        "task": "supervision.tasks.generate_bulletin_task",
+        "schedule": crontab(hour=8, minute=0, day_of_month=1),
+        "kwargs": {"kind": "monthly"},
+    },
+    # On 1 January, April, July and October at 08:00: the quarterly bulletin of
+    # the quarter just ended, with year-on-year investment growth.
+    "quarterly-bulletin": {
+        "task": "supervision.tasks.generate_bulletin_task",
+        "schedule": crontab(hour=8, minute=0, day_of_month=1, month_of_year="1,4,7,10"),
+        "kwargs": {"kind": "quarterly"},
+    },
+    # Every five minutes: finish bulletins that were asked for while the queue
+    # was down (the request row was written; its message never got through).
+    "finish-requested-bulletins": {
+        "task": "supervision.tasks.finish_requested_bulletins_task",
+        "schedule": crontab(minute="*/5"),
     },
 }

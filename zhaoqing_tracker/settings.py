@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_celery_beat",
     "projects",
     "supervision",
 ]
@@ -107,7 +108,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+# The staff and leaders' browser UI signs in here; the admin keeps its own login page.
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 # Chinese first: bureau staff work in Chinese; English is the second language.
 LANGUAGE_CODE = "zh-hans"
@@ -154,6 +158,19 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The schedule lives in the database (django-celery-beat) so the city admin can
+# see and change it in the admin; zhaoqing_tracker/beat.py installs the defaults
+# from celery.py without overwriting what the admin changed.
+CELERY_BEAT_SCHEDULER = "zhaoqing_tracker.beat:AdminEditableScheduler"
+# With Redis as broker an unacknowledged message (its worker was killed) is
+# delivered again after this many seconds; bulletins take far less than that.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+}
+# A bulletin asked for from the web must not hang the page when Redis is down:
+# the request row is already written, and the sweeper finishes it later.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)

@@ -1,0 +1,220 @@
+"""Bulletins (通报): a ranking frozen and published for one (kind, period).
+
+The named writes here are the only code that creates or changes a Bulletin:
+``bulletin_generate`` (the Celery jobs, the command line and the web all call
+it), ``bulletin_publish`` and ``bulletin_revise``. ``bulletin_request`` records
+a request and queues it; ``finish_requested_bulletins`` is the sweeper.
+
+Idempotence (house rule 8): one current bulletin per (kind, period), enforced by
+a partial unique constraint. Generation first makes sure a BulletinRequest row
+exists for the period and then locks it, so two workers handed the same message
+(a redelivery after a lost acknowledgement) do the work one after the other and
+the second finds the first one's bulletin. Everything a generation writes is in
+one transaction: a worker killed half-way leaves nothing behind.
+"""
+
+import datetime
+import logging
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from projects.audit import actor, save_audited
+
+from .choices import BulletinStatus, PeriodKind, RequestStatus
+from .models_ranking import Bulletin, BulletinRequest
+from .periods import Period, period_containing
+from .ranking import RATE, compute_ranking, ranking_as_json
+
+logger = logging.getLogger(__name__)
+
+# A request that failed this many times is left for a person to look at.
+MAX_ATTEMPTS = 5
+
+
+def previous_bulletin(kind: str, period_start) -> Bulletin | None:
+    """The latest published bulletin of the same kind before this period: what rank changes count from."""
+    return (
+        Bulletin.objects.filter(
+            kind=kind, period_start__lt=period_start, is_current=True, status=BulletinStatus.PUBLISHED
+        )
+        .order_by("-period_start")
+        .first()
+    )
+
+
+def _growth(now: Decimal, before: Decimal) -> Decimal | None:
+    if not before:
+        return None
+    return ((now - before) / before).quantize(RATE, rounding=ROUND_HALF_UP)
+
+
+def bulletin_rows(period: Period, previous: Bulletin | None) -> tuple[list[dict], dict]:
+    """The rows a bulletin freezes: the ranking's rows plus rank changes (and YoY for quarters)."""
+    quarterly = period.kind == PeriodKind.QUARTERLY
+    ranking = compute_ranking(period, with_last_year=quarterly)
+    previous_ranks = {row["region"]: row["rank"] for row in previous.rows} if previous else {}
+    rows = ranking_as_json(ranking)["rows"]
+    for row, computed in zip(rows, ranking.rows, strict=True):
+        before = previous_ranks.get(row["region"])
+        row["previous_rank"] = before
+        # Positive: the region moved up (from 5th to 3rd is +2).
+        row["rank_change"] = before - row["rank"] if before is not None else None
+        if quarterly:
+            investment = computed.values["investment"]
+            row["investment_last_year"] = str(computed.investment_last_year)
+            growth = _growth(investment, computed.investment_last_year)
+            row["investment_yoy"] = str(growth) if growth is not None else None
+    return rows, ranking.scheme.as_json()
+
+
+def _request_row(period: Period, *, by=None, publish: bool = True) -> BulletinRequest:
+    """The period's request row, created if missing (outside the caller's transaction when possible)."""
+    defaults = {"requested_at": timezone.now(), "requested_by": actor(by), "publish": publish}
+    try:
+        with transaction.atomic():
+            request, _created = BulletinRequest.objects.get_or_create(
+                kind=period.kind, period_start=period.start, defaults=defaults
+            )
+    except IntegrityError:
+        # Another worker created it between our SELECT and INSERT.
+        request = BulletinRequest.objects.get(kind=period.kind, period_start=period.start)
+    return request
+
+
+def bulletin_generate(*, period: Period, by=None, publish: bool = True) -> Bulletin:
+    """Compute and store the bulletin of ``period``; publish it when ``publish``.
+
+    A draft is replaced by a new computation; a published bulletin is left as it
+    is and returned (a correction is ``bulletin_revise``), so running the job
+    twice, or two workers running it at once, gives the same single bulletin.
+    """
+    request = _request_row(period, by=by, publish=publish)
+    with transaction.atomic():
+        request = BulletinRequest.objects.select_for_update().get(pk=request.pk)
+        current = (
+            Bulletin.objects.select_for_update()
+            .filter(kind=period.kind, period_start=period.start, is_current=True)
+            .first()
+        )
+        if current is None or not current.is_published:
+            previous = previous_bulletin(period.kind, period.start)
+            rows, scheme = bulletin_rows(period, previous)
+            if current is None:
+                current = Bulletin(kind=period.kind, period_start=period.start, period_end=period.end)
+            current.rows, current.scheme, current.previous = rows, scheme, previous
+            current.generated_at, current.generated_by = timezone.now(), actor(by)
+            if publish:
+                current.status, current.published_at = BulletinStatus.PUBLISHED, current.generated_at
+            save_audited(current, by=by, reason="published" if publish else "generated")
+        request.status, request.finished_at, request.bulletin = RequestStatus.DONE, timezone.now(), current
+        request.attempts += 1
+        request.error = ""
+        request.save()
+    return current
+
+
+@transaction.atomic
+def bulletin_publish(*, bulletin: Bulletin, by) -> Bulletin:
+    locked = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
+    if locked.is_published:
+        raise ValidationError(_("This bulletin is already published."), code="published")
+    if not locked.is_current:
+        raise ValidationError(_("Only the current revision can be published."), code="superseded")
+    locked.status, locked.published_at = BulletinStatus.PUBLISHED, timezone.now()
+    return save_audited(locked, by=by, reason="published")
+
+
+@transaction.atomic
+def bulletin_revise(*, bulletin: Bulletin, reason: str, by) -> Bulletin:
+    """Correct a published bulletin: a new revision is computed and published, the old one stays readable."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason for the correction.")})
+    locked = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
+    if not locked.is_current:
+        raise ValidationError(
+            _("A newer revision of this bulletin exists; correct that one."), code="superseded"
+        )
+    if not locked.is_published:
+        raise ValidationError(_("A draft is corrected by generating it again."), code="draft")
+    period = locked.period
+    rows, scheme = bulletin_rows(period, locked.previous)
+    locked.is_current = False
+    # The old revision stops being current first: one current row per period.
+    save_audited(locked, by=by, reason=reason)
+    now = timezone.now()
+    revision = Bulletin(
+        kind=locked.kind,
+        period_start=locked.period_start,
+        period_end=locked.period_end,
+        revision=locked.revision + 1,
+        reason=reason,
+        rows=rows,
+        scheme=scheme,
+        previous=locked.previous,
+        generated_at=now,
+        generated_by=actor(by),
+        status=BulletinStatus.PUBLISHED,
+        published_at=now,
+    )
+    return save_audited(revision, by=by, reason=reason)
+
+
+def bulletin_request(*, period: Period, by, publish: bool = False) -> BulletinRequest:
+    """Record that a bulletin is wanted and queue its generation.
+
+    The row is committed before the message is sent: if the broker is down the
+    send fails, the row says so, and ``finish_requested_bulletins`` does the work
+    once the queue is back. The caller reads the returned row's status.
+    """
+    from .tasks import generate_bulletin_task  # the tasks module imports this one
+
+    with transaction.atomic():
+        request = _request_row(period, by=by, publish=publish)
+        request = BulletinRequest.objects.select_for_update().get(pk=request.pk)
+        request.status, request.publish, request.error = RequestStatus.PENDING, publish, ""
+        request.requested_at, request.requested_by, request.finished_at = timezone.now(), actor(by), None
+        request.save()
+
+    try:
+        generate_bulletin_task.apply_async(
+            kwargs={"kind": period.kind, "date": period.start.isoformat(), "publish": publish},
+            retry=False,
+        )
+    except Exception as exc:  # kombu/redis raise several types for "no broker"; none is the page's problem
+        logger.warning("bulletin request %s queued for the sweeper: %s", request.pk, exc)
+        BulletinRequest.objects.filter(pk=request.pk, status=RequestStatus.PENDING).update(
+            error=_("The task queue is unavailable: %(error)s") % {"error": exc}
+        )
+    request.refresh_from_db()
+    return request
+
+
+def finish_requested_bulletins(*, older_than_seconds: int = 60) -> int:
+    """The sweeper: generate every bulletin still waiting after ``older_than_seconds``; returns how many."""
+    cutoff = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
+    waiting = BulletinRequest.objects.filter(status=RequestStatus.PENDING, requested_at__lte=cutoff).order_by(
+        "requested_at"
+    )
+    finished = 0
+    for request in waiting:
+        try:
+            bulletin_generate(
+                period=period_containing(request.kind, request.period_start),
+                by=request.requested_by,
+                publish=request.publish,
+            )
+            finished += 1
+        except Exception as exc:  # one broken request must not stop the others
+            logger.exception("bulletin request %s failed", request.pk)
+            attempts = request.attempts + 1
+            BulletinRequest.objects.filter(pk=request.pk).update(
+                attempts=attempts,
+                error=str(exc)[:2000],
+                status=RequestStatus.FAILED if attempts >= MAX_ATTEMPTS else RequestStatus.PENDING,
+            )
+    return finished
