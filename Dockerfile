@@ -9,9 +9,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DJANGO_STATICFILES_STORAGE=whitenoise.storage.CompressedManifestStaticFilesStorage
 
-# CJK fonts, so PDF bulletins can render Chinese.
+# PDF bulletins (supervision/bulletin_exports.py): WeasyPrint draws text with Pango
+# (libpango, libpangoft2; HarfBuzz's subsetter keeps the embedded fonts small) and needs
+# CJK fonts, or every Chinese character prints as a box.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends fonts-noto-cjk \
+    && apt-get install -y --no-install-recommends \
+        fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 1000 app \
@@ -22,6 +25,10 @@ WORKDIR /app
 # Requirements first, so a code change does not reinstall them.
 COPY requirements.txt .
 RUN pip install -r requirements.txt
+# Only here, not in requirements.txt: WeasyPrint needs the system libraries above, which
+# a developer's machine may lack. Without it (or without a CJK font) the app offers no PDF
+# and the printable HTML page stands in (bulletin_exports.pdf_available()).
+RUN pip install weasyprint==70.0
 
 COPY . .
 

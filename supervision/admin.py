@@ -469,3 +469,6 @@ class ReminderAdmin(ReadOnlyMixin, admin.ModelAdmin):
         if user.region_id is None:
             return queryset
         return queryset.filter(region_subtree_q(user.region, prefix="recipient__region"))
+
+
+from . import admin_ranking  # noqa: E402,F401

@@ -26,8 +26,20 @@ from projects.choices import Role, Stage
 from projects.models import AnnualTarget, InvestmentReport, Project, Region, User
 from supervision import services as supervision_services
 from supervision.api.urls import router as supervision_router
-from supervision.choices import ProblemCategory, ServiceKind
-from supervision.models import Milestone, Person, Problem, ServiceLog, ServiceTeam, SupervisionVisit, Unit
+from supervision.bulletin_exports import pdf_available
+from supervision.bulletins import bulletin_generate
+from supervision.choices import PeriodKind, ProblemCategory, ServiceKind
+from supervision.models import (
+    Bulletin,
+    Milestone,
+    Person,
+    Problem,
+    ServiceLog,
+    ServiceTeam,
+    SupervisionVisit,
+    Unit,
+)
+from supervision.periods import period_containing
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -137,6 +149,12 @@ class World:
         )
 
     @cached_property
+    def bulletin(self) -> Bulletin:
+        """Last week's published bulletin: city-wide, the same record for every region."""
+        period = period_containing(PeriodKind.WEEKLY, self.today - 7 * DAY)
+        return bulletin_generate(period=period, publish=True)
+
+    @cached_property
     def milestone(self) -> Milestone:
         return supervision_services.milestone_save(
             project=self.project, title="完成施工图审查", due_on=self.today + 30 * DAY, by=self.staff
@@ -185,7 +203,11 @@ LISTED = {
     "visits": "visit",
     "service-logs": "log",
     "milestones": "milestone",
+    # City-wide: every signed-in user reads the whole ranking and every published bulletin.
+    "rankings": None,
+    "bulletins": "bulletin",
 }
+UNREGIONED = {"rankings", "bulletins"}
 
 
 @pytest.fixture
@@ -386,6 +408,13 @@ MATRIX: dict[tuple[str, str], Row] = {
         },
         model=Milestone,
     ),
+    ("rankings", "list"): Row(scoped=False),
+    ("bulletins", "list"): Row(scoped=False),
+    ("bulletins", "retrieve"): Row(target=lambda w: w.bulletin, scoped=False),
+    ("bulletins", "xlsx"): Row(target=lambda w: w.bulletin, scoped=False),
+    ("bulletins", "html"): Row(target=lambda w: w.bulletin, scoped=False),
+    # Without the PDF library and CJK fonts (the docker image has them) the PDF is a 404.
+    ("bulletins", "pdf"): Row(200 if pdf_available() else 404, target=lambda w: w.bulletin, scoped=False),
 }
 
 
@@ -487,6 +516,9 @@ def expected_status(row: Row, route: Route, role: Role, scope: str) -> int:
 
 
 def check_list(route: Route, row: Row, user, world: World, scope: str) -> list[str]:
+    if route.prefix in UNREGIONED:
+        response = client_for(user).get(route.url())
+        return [] if response.status_code == 200 else [f"expected 200, got {response.status_code}"]
     response = client_for(user).get(route.url(), {"page_size": 500})
     if response.status_code != 200:
         return [f"expected 200, got {response.status_code}: {response.content[:300]!r}"]

@@ -245,6 +245,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ProblemStatusEnum": "supervision.choices.ProblemStatus",
         "ExtensionStatusEnum": "supervision.choices.ExtensionStatus",
+        "PeriodKindEnum": "supervision.choices.PeriodKind",
+        "BulletinStatusEnum": "supervision.choices.BulletinStatus",
     },
 }
 

@@ -10,6 +10,7 @@ import datetime
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..choices import Indicator, PeriodKind
@@ -80,7 +81,7 @@ IndicatorsSerializer = type(
 
 
 class SchemeSerializer(serializers.Serializer):
-    year = serializers.IntegerField()
+    year = serializers.IntegerField(help_text=_("The year the weights apply to."))
     weights = serializers.DictField(
         child=serializers.DecimalField(max_digits=6, decimal_places=2),
         help_text=_("Weight per indicator, as decimal strings."),
@@ -92,30 +93,34 @@ class SchemeSerializer(serializers.Serializer):
 
 class RankingRowSerializer(serializers.Serializer):
     region = serializers.CharField(help_text=_("6-digit administrative code."))
-    region_name = serializers.CharField()
-    region_name_en = serializers.CharField()
-    rank = serializers.IntegerField()
-    score = serializers.DecimalField(max_digits=12, decimal_places=2)
+    region_name = serializers.CharField(help_text=_("Name in Chinese."))
+    region_name_en = serializers.CharField(help_text=_("Name in English (may be empty)."))
+    rank = serializers.IntegerField(help_text=_("Standard competition rank on the score (1, 2, 2, 4)."))
+    score = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text=_("Composite score: sum of weight × value / max.")
+    )
     investment_target = serializers.DecimalField(
         max_digits=18,
         decimal_places=2,
         allow_null=True,
         help_text=_("The year's investment target; null without one."),
     )
-    indicators = IndicatorsSerializer()
+    indicators = IndicatorsSerializer(help_text=_("Every indicator of DESIGN's ranking, by name."))
 
 
 class RankingSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=PeriodKind.choices)
+    kind = serializers.ChoiceField(choices=PeriodKind.choices, help_text=_("weekly, monthly or quarterly."))
     period = serializers.CharField(help_text=_("2024-W24, 2024-06 or 2024-Q2."))
-    period_start = serializers.DateField()
+    period_start = serializers.DateField(help_text=_("First day of the period."))
     period_end = serializers.DateField(help_text=_("The as-of date."))
-    scheme = SchemeSerializer()
+    scheme = SchemeSerializer(help_text=_("The weights the scores were computed with."))
     rows = RankingRowSerializer(many=True, help_text=_("Every ranked region, by rank then code."))
 
 
 class BulletinRowSerializer(RankingRowSerializer):
-    previous_rank = serializers.IntegerField(allow_null=True)
+    previous_rank = serializers.IntegerField(
+        allow_null=True, help_text=_("Rank in the previous bulletin of the same kind; null if none.")
+    )
     rank_change = serializers.IntegerField(
         allow_null=True, help_text=_("Previous rank minus this rank: positive means the region moved up.")
     )
@@ -130,9 +135,21 @@ class BulletinRowSerializer(RankingRowSerializer):
     )
 
 
+@extend_schema_field(SchemeSerializer)
+class FrozenSchemeField(serializers.JSONField):
+    """The scheme exactly as it was frozen into the bulletin."""
+
+
+@extend_schema_field(BulletinRowSerializer(many=True))
+class FrozenRowsField(serializers.JSONField):
+    """The rows exactly as published: no re-formatting of a frozen figure."""
+
+
 class BulletinSerializer(serializers.ModelSerializer):
     period = serializers.SerializerMethodField(help_text=_("2024-W24, 2024-06 or 2024-Q2."))
-    downloads = serializers.SerializerMethodField()
+    downloads = serializers.SerializerMethodField(
+        help_text=_("Links to the workbook (xlsx), the printable page (html) and, where available, the PDF.")
+    )
 
     class Meta:
         model = Bulletin
@@ -150,6 +167,18 @@ class BulletinSerializer(serializers.ModelSerializer):
             "published_at",
             "downloads",
         ]
+        extra_kwargs = {
+            "id": {"help_text": _("Bulletin id.")},
+            "kind": {"help_text": _("weekly, monthly or quarterly.")},
+            "period_start": {"help_text": _("First day of the period.")},
+            "period_end": {"help_text": _("Last day of the period: the as-of date of the ranking.")},
+            "revision": {"help_text": _("1 for the original; a correction is a new revision.")},
+            "is_current": {"help_text": _("false for a revision replaced by a correction.")},
+            "status": {"help_text": _("draft or published.")},
+            "reason": {"help_text": _("Why this revision corrects the previous one (empty for revision 1).")},
+            "generated_at": {"help_text": _("When the figures were computed.")},
+            "published_at": {"help_text": _("When it was published; null for a draft.")},
+        }
 
     def get_period(self, bulletin) -> str:
         return bulletin.period.label
@@ -164,8 +193,8 @@ class BulletinSerializer(serializers.ModelSerializer):
 
 
 class BulletinDetailSerializer(BulletinSerializer):
-    scheme = SchemeSerializer()
-    rows = BulletinRowSerializer(many=True)
+    scheme = FrozenSchemeField(read_only=True, help_text=_("The weights the scores were computed with."))
+    rows = FrozenRowsField(read_only=True, help_text=_("One row per ranked region, by rank, as published."))
 
     class Meta(BulletinSerializer.Meta):
         fields = [*BulletinSerializer.Meta.fields, "scheme", "rows"]

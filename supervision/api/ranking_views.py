@@ -1,16 +1,16 @@
 """/api/v1/rankings/ (live) and /api/v1/bulletins/ (frozen, with downloads)."""
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import viewsets
+from rest_framework import permissions, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from zhaoqing_tracker.api.permissions import RolePermissions
 from zhaoqing_tracker.api.viewsets import ReadOnlyScopedViewSet
 
 from ..filtersets import BulletinFilterSet
@@ -22,10 +22,18 @@ from . import ranking_serializers as s
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+class OneObjectSchema(AutoSchema):
+    # The ranking is served at the collection URL but is one object, not a list of them.
+    def _is_list_view(self, serializer=None):
+        return False
+
+
 class RankingViewSet(viewsets.ViewSet):
     """The live ranking (赛龙夺锦), computed on each request; bulletins are the frozen ones."""
 
-    permission_classes = [RolePermissions]
+    schema = OneObjectSchema()
+    # DESIGN "Roles": rankings are readable by every signed-in user, whatever their region.
+    permission_classes = [permissions.IsAuthenticated]
     allowed_params = {"date", "kind", "format"}
 
     @extend_schema(
@@ -118,5 +126,5 @@ class BulletinViewSet(ReadOnlyScopedViewSet):
         bulletin = self.get_object()
         content = _exports().bulletin_pdf(bulletin)
         if content is None:
-            raise Http404(_("PDF is not available on this server; download the workbook or print the page."))
+            raise NotFound(_("PDF is not available on this server; download the workbook or print the page."))
         return _download(bulletin, content, "pdf", "application/pdf")

@@ -27,7 +27,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--kind", required=True, choices=PeriodKind.values)
-        parser.add_argument("--date", type=_date, help="Any day of the period; default: the last period that ended.")
+        parser.add_argument(
+            "--date", type=_date, help="Any day of the period; default: the last period that ended."
+        )
         parser.add_argument("--draft", action="store_true", help="Generate without publishing.")
 
     def handle(self, *args, kind, date=None, draft=False, **options):
