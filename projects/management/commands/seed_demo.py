@@ -29,6 +29,7 @@ from projects.demo.summary import project_summary_lines
 from projects.demo.users import ensure_users, find_users, login_lines
 from projects.models import Project, Region
 from projects.roles import ensure_role_groups
+from supervision.demo.bulletins import bulletins_present, seed_bulletins
 from supervision.demo.seeder import SupervisionSeeder, supervision_present
 from supervision.demo.summary import supervision_summary_lines
 
@@ -88,11 +89,17 @@ class Command(BaseCommand):
                 Seeder(today=today, users=users).run(regions)
             if not supervision_done:
                 SupervisionSeeder(today=today, users=users).run(regions)
-        if supervision_done:
+            # Also added to a demo database seeded before bulletins existed.
+            bulletins_done = bulletins_present()
+            if not bulletins_done:
+                seed_bulletins(today)
+        if supervision_done and bulletins_done:
             self.stdout.write("demo data already present; nothing written.")
         else:
             seconds = (timezone.now() - started).total_seconds()
-            if projects_present:
+            if supervision_done:
+                self.stdout.write("Demo data already present; the published bulletins added to it.")
+            elif projects_present:
                 self.stdout.write("Demo projects already present; supervision data added to them.")
             self.stdout.write(self.style.SUCCESS(f"Demo data seeded as of {today} in {seconds:.1f} s."))
             demo = demo_projects()
