@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 .PHONY: help install run test lint check messages clean
 
 help:
-	@echo "make run       set up .venv, migrate, seed the demo data if empty, serve http://127.0.0.1:8000/admin/"
+	@echo "make run       set up .venv, migrate, seed the demo data if empty, serve http://127.0.0.1:8000/"
 	@echo "make test      the whole suite (SQLite; PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set; PYTEST_ARGS=...)"
 	@echo "make lint      ruff check"
 	@echo "make check     manage.py check + makemigrations --check --dry-run"

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from supervision.views_dashboard import dashboard
 
 urlpatterns = [
     # The language switch posts here (django.views.i18n.set_language).
@@ -13,5 +14,10 @@ urlpatterns = [
     path("api/v1/", include("supervision.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    # The browser UI: sign-in (names "login", "logout") and the staff workspace of projects.
+    path("accounts/", include("projects.urls_accounts")),
+    path("projects/", include("projects.urls")),
+    # The home page is the leaders' dashboard (also "supervision:dashboard").
+    path("", dashboard, name="home"),
+    path("", include("supervision.urls")),
 ]

@@ -1,0 +1,307 @@
+"""Forms of the staff workspace (browser UI). They only read and check the shape of the input:
+every write goes through a service in services.py or lifecycle.py, and a service's refusal comes
+back onto the form with ``ServiceForm.add_service_error``."""
+
+import datetime
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from .models import MONEY, Enterprise, Industry, Park, Project, Region
+from .services import PROJECT_EDITABLE_FIELDS, first_of_month
+
+STALE = "stale"
+
+
+class DateInput(forms.DateInput):
+    """The browser's own date picker; the value is always ISO (YYYY-MM-DD), whatever the language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class MonthInput(forms.DateInput):
+    input_type = "month"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m")
+
+
+def date_field(label, **kwargs):
+    return forms.DateField(label=label, widget=DateInput, input_formats=["%Y-%m-%d"], **kwargs)
+
+
+def money_field(label, **kwargs):
+    return forms.DecimalField(
+        label=label,
+        max_digits=MONEY["max_digits"],
+        decimal_places=MONEY["decimal_places"],
+        min_value=0,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        **kwargs,
+    )
+
+
+def is_stale(error: ValidationError) -> bool:
+    """The services' optimistic-concurrency refusal (audit.check_version, lifecycle._lock)."""
+    if hasattr(error, "error_dict"):
+        return any(e.code == STALE for errors in error.error_dict.values() for e in errors)
+    return any(e.code == STALE for e in error.error_list)
+
+
+class ServiceForm(forms.Form):
+    """A form whose cleaned data a service function writes.
+
+    ``field_map`` renames a service's field names to this form's (the enterprise's ``name`` is
+    the form's ``new_enterprise_name``); a message for a field the form does not show goes to
+    the top of the form with the field's name in front, so it still makes sense there.
+    """
+
+    field_map: dict[str, str] = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Model verbose names are lower case; the label suffix is left to the layout.
+        self.label_suffix = ""
+        for field in self.fields.values():
+            field.label = capfirst(field.label)
+
+    def add_service_error(self, error: ValidationError, field_map: dict[str, str] | None = None) -> None:
+        mapping = {**self.field_map, **(field_map or {})}
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for name, errors in error.error_dict.items():
+            target = mapping.get(name, name)
+            if target in self.fields and not isinstance(self.fields[target].widget, forms.HiddenInput):
+                self.add_error(target, errors)
+            elif name == NON_FIELD_ERRORS:
+                self.add_error(None, errors)
+            else:
+                label = _field_label(name)
+                self.add_error(
+                    None,
+                    [
+                        _("%(field)s: %(message)s") % {"field": label, "message": message}
+                        for message in ValidationError(errors).messages
+                    ],
+                )
+
+    def stale_data(self, version: int, current=None):
+        """What the user typed, with the version now stored: shown again after a stale refusal,
+        so that saving once more is a deliberate choice to replace what someone else saved."""
+        data = self.data.copy()
+        data[self.add_prefix("version")] = str(version)
+        return data
+
+
+def _field_label(name: str) -> str:
+    try:
+        return str(Project._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:  # not a project field (e.g. "stage" of a move): show the name itself
+        return name
+
+
+def _version_field():
+    return forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+
+class ProjectForm(ServiceForm):
+    """Create (``project=None``) or edit a project's descriptive fields.
+
+    The enterprise is picked from the list or typed as a new name, which then becomes a new
+    enterprise (services.enterprise_create) in the same transaction as the project.
+    """
+
+    field_map = {"credit_code": "new_enterprise_credit_code"}
+
+    code = forms.CharField(
+        label=_("project code"),
+        max_length=32,
+        required=False,
+        help_text=_("Left empty, it is assigned as REGION-YEAR-NUMBER."),
+    )
+    name = forms.CharField(label=_("project name"), max_length=200)
+    enterprise = forms.ModelChoiceField(
+        label=_("enterprise"),
+        queryset=Enterprise.objects.none(),
+        required=False,
+        empty_label=_("— a new enterprise (type its name below) —"),
+    )
+    new_enterprise_name = forms.CharField(
+        label=_("new enterprise name"),
+        max_length=200,
+        required=False,
+        help_text=_("Only if the enterprise is not in the list above."),
+    )
+    new_enterprise_credit_code = forms.CharField(
+        label=_("unified social credit code"),
+        max_length=18,
+        required=False,
+        help_text=_("18 characters; may stay empty until the company is registered."),
+    )
+    region = forms.ModelChoiceField(label=_("region"), queryset=Region.objects.none())
+    park = forms.ModelChoiceField(label=_("industrial park"), queryset=Park.objects.none(), required=False)
+    industry = forms.ModelChoiceField(label=_("industry"), queryset=Industry.objects.all())
+    is_manufacturing = forms.BooleanField(label=_("manufacturing project"), required=False, initial=True)
+    planned_investment = money_field(
+        _("planned investment (yuan)"),
+        help_text=_("In yuan, e.g. 300000000 for 300 million yuan."),
+    )
+    signed_on = date_field(_("signed on"))
+    first_contact_on = date_field(_("first contact on"), required=False)
+    version = _version_field()
+
+    def __init__(self, *args, user, project: Project | None = None, **kwargs):
+        self.user, self.project = user, project
+        if project is not None:
+            kwargs.setdefault("initial", project_initial(project))
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = scoped_regions(user)
+        self.fields["park"].queryset = Park.objects.visible_to(user).select_related("region")
+        self.fields["park"].label_from_instance = lambda park: f"{park.region} · {park}"
+        self.fields["enterprise"].queryset = scoped_enterprises(user, project)
+        if project is None:
+            if user.region_id is not None:
+                self.fields["region"].initial = user.region_id
+            self.fields["signed_on"].initial = timezone.localdate()
+            self.fields["signed_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+        else:
+            # Fixed once the project exists (the API refuses to change them too).
+            del self.fields["code"]
+            del self.fields["signed_on"]
+        self.fields["name"].widget.attrs["autocomplete"] = "off"
+
+    def clean(self):
+        cleaned = super().clean()
+        enterprise, new_name = cleaned.get("enterprise"), (cleaned.get("new_enterprise_name") or "").strip()
+        if enterprise is None and not new_name:
+            self.add_error("enterprise", _("Pick an enterprise, or type the name of a new one."))
+        elif enterprise is not None and new_name:
+            self.add_error(
+                "new_enterprise_name",
+                _("Either pick an enterprise from the list or type a new name, not both."),
+            )
+        cleaned["new_enterprise_name"] = new_name
+        return cleaned
+
+    def project_values(self, enterprise: Enterprise) -> dict:
+        values = {
+            field: self.cleaned_data[field] for field in PROJECT_EDITABLE_FIELDS if field != "enterprise"
+        }
+        values["enterprise"] = enterprise
+        return values
+
+    def changed_values(self, enterprise: Enterprise) -> dict:
+        """Only what differs from the stored project: an unchanged form writes nothing."""
+        return {
+            field: value
+            for field, value in self.project_values(enterprise).items()
+            if getattr(self.project, field) != value
+        }
+
+
+def project_initial(project: Project) -> dict:
+    initial = {field: getattr(project, field) for field in PROJECT_EDITABLE_FIELDS}
+    initial["version"] = project.version
+    return initial
+
+
+def scoped_enterprises(user, project: Project | None = None):
+    """Enterprises a user may pick: for county users those of their region's projects and those
+    with no project yet, so that one county's list does not show another county's investors."""
+    enterprises = Enterprise.objects.order_by("name")
+    if user.region_id is None:
+        return enterprises
+    mine = Q(pk__in=Project.objects.visible_to(user).values("enterprise_id"))
+    mine |= ~Exists(Project.objects.filter(enterprise=OuterRef("pk")))
+    if project is not None:
+        mine |= Q(pk=project.enterprise_id)
+    return enterprises.filter(mine)
+
+
+def scoped_regions(user):
+    """Regions a user may file a project under: their own region's subtree, or all for city users."""
+    regions = Region.objects.select_related("parent")
+    return regions.subtree(user.region) if user.region_id is not None else regions
+
+
+class AdvanceForm(ServiceForm):
+    stage = forms.CharField(widget=forms.HiddenInput)
+    on = date_field(_("date reached"))
+    note = forms.CharField(
+        label=_("note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    version = _version_field()
+
+    def __init__(self, *args, project: Project, **kwargs):
+        self.project = project
+        super().__init__(*args, **kwargs)
+        nxt = project.stage_enum.next
+        self.fields["stage"].initial = nxt.value if nxt else ""
+        self.fields["version"].initial = project.version
+        self.fields["on"].initial = timezone.localdate()
+        self.fields["on"].widget.attrs["max"] = timezone.localdate().isoformat()
+        self.fields["on"].widget.attrs["min"] = project.stage_date(project.stage_enum).isoformat()
+
+    def stale_data(self, version, current: Project | None = None):
+        # The stage asked for follows the project as it is now, like the version.
+        data = super().stale_data(version)
+        nxt = (current or self.project).stage_enum.next
+        data[self.add_prefix("stage")] = nxt.value if nxt else ""
+        return data
+
+
+class ReasonForm(ServiceForm):
+    """Revert, cancel and reactivate: a reason, and the version the page was read at.
+
+    The reason is not required here so that the service's own message ("Give a reason for …")
+    is the one the user sees; the browser still asks for it first (``required`` attribute).
+    """
+
+    reason = forms.CharField(
+        label=_("reason"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "required": True}),
+    )
+    version = _version_field()
+
+    def __init__(self, *args, project: Project, **kwargs):
+        self.project = project
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = project.version
+
+
+class MonthField(forms.DateField):
+    """``<input type="month">`` sends YYYY-MM; a full date is accepted too and means its month."""
+
+    widget = MonthInput
+
+    def __init__(self, **kwargs):
+        super().__init__(input_formats=["%Y-%m", "%Y-%m-%d"], **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return first_of_month(value) if isinstance(value, datetime.date) else value
+
+
+class InvestmentForm(ServiceForm):
+    month = MonthField(label=_("month"))
+    amount = money_field(
+        _("amount (yuan)"), help_text=_("Actual investment in the month, in yuan, e.g. 12500000.50.")
+    )
+    note = forms.CharField(label=_("note"), required=False, max_length=500)
+    # Blank means "I know of no report for this month" (see views_forms.investment_report).
+    version = _version_field()
+
+    def __init__(self, *args, project: Project, **kwargs):
+        self.project = project
+        super().__init__(*args, **kwargs)
+        self.fields["month"].widget.attrs["max"] = timezone.localdate().strftime("%Y-%m")

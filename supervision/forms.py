@@ -1,0 +1,312 @@
+"""Forms of the supervision pages. They only read input and offer the records a user may
+pick; every rule (status, dates, who may verify) is the service's, whose ValidationError
+views put back onto the form (supervision.views.apply_service_error)."""
+
+import datetime
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from projects.choices import RegionKind
+from projects.models import Project, Region, User
+
+from .admin_forms import people_for
+from .choices import ExtensionStatus, ProblemCategory, ServiceKind, Severity
+from .models import Milestone, Person, SupervisionVisit, Unit
+
+DATE_FORMAT = "%Y-%m-%d"
+
+
+def date_input():
+    return forms.DateInput(attrs={"type": "date"}, format=DATE_FORMAT)
+
+
+def textarea(rows=3):
+    return forms.Textarea(attrs={"rows": rows})
+
+
+def move_date_field():
+    return forms.DateField(
+        label=_("Date"),
+        required=False,
+        widget=date_input(),
+        help_text=_("When it happened; leave empty for today. Not in the future."),
+    )
+
+
+def version_field(required=True):
+    # The version the user read; the service refuses the write (code "stale") when the
+    # record has changed since, so nobody overwrites a change they have not seen. Required
+    # wherever there is a record to compare with: without it the service would not check.
+    return forms.IntegerField(label=_("Version"), widget=forms.HiddenInput, required=required, min_value=0)
+
+
+class PageForm(forms.Form):
+    required_css_class = "required"
+    error_css_class = "field--error"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # as the project forms: no colon after a label
+        super().__init__(*args, **kwargs)
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return user.get_full_name() or user.username
+
+
+def home_regions_q(region, prefix="region") -> Q:
+    """The regions a problem of ``region`` may be handed to: its own, its parent's, city-level."""
+    return Q(**{f"{prefix}__isnull": True}) | Q(**{prefix: region}) | Q(**{prefix: region.parent_id})
+
+
+def people_of(project: Project):
+    """Officials of the project's region (and the regions around it) or city-level ones."""
+    return Person.objects.filter(home_regions_q(project.region)).select_related("region")
+
+
+def units_of(project: Project):
+    return Unit.objects.filter(home_regions_q(project.region))
+
+
+# Problems
+
+
+class ProblemRaiseForm(PageForm):
+    category = forms.ChoiceField(label=_("Category"), choices=ProblemCategory.choices)
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.MEDIUM)
+    description = forms.CharField(
+        label=_("Description"),
+        widget=textarea(4),
+        help_text=_("What blocks the project, in a few sentences."),
+    )
+    raised_on = forms.DateField(
+        label=_("Raised on"),
+        required=False,
+        widget=date_input(),
+        help_text=_("When it was found; leave empty for today."),
+    )
+    visit = forms.ModelChoiceField(
+        label=_("Supervision visit"),
+        required=False,
+        queryset=SupervisionVisit.objects.none(),
+        help_text=_("The supervision visit where it was found, if any."),
+    )
+
+    def __init__(self, *args, project: Project, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Visits of the project's region in the last year: older ones are not where new
+        # problems come from, and the list stays short.
+        since = timezone.localdate() - datetime.timedelta(days=366)
+        self.fields["visit"].queryset = (
+            SupervisionVisit.objects.visible_to(user)
+            .filter(region=project.region_id, on__gte=since)
+            .select_related("region", "leader")
+        )
+
+
+class MoveForm(PageForm):
+    version = version_field()
+
+    def __init__(self, *args, problem, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.problem = problem
+
+
+class AssignForm(MoveForm):
+    unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=Unit.objects.none())
+    assignee = UserChoiceField(
+        label=_("Assignee"),
+        required=False,
+        queryset=User.objects.none(),
+        help_text=_("The person who handles the problem and receives the overdue reminders."),
+    )
+    due_on = forms.DateField(label=_("Due on"), widget=date_input())
+    on = move_date_field()
+    note = forms.CharField(label=_("Instructions"), required=False, widget=textarea())
+
+    def __init__(self, *args, problem, **kwargs):
+        super().__init__(*args, problem=problem, **kwargs)
+        region = problem.project.region
+        self.fields["unit"].queryset = Unit.objects.filter(home_regions_q(region))
+        self.fields["assignee"].queryset = User.objects.filter(
+            home_regions_q(region), is_active=True
+        ).order_by("username")
+        # Re-assigning starts from the current unit, assignee and due date.
+        self.initial.setdefault("unit", problem.responsible_unit_id)
+        self.initial.setdefault("assignee", problem.assignee_id)
+        self.initial.setdefault("due_on", problem.due_on)
+
+
+class ResolveForm(MoveForm):
+    resolution = forms.CharField(label=_("How it was resolved"), widget=textarea())
+    on = move_date_field()
+
+
+class VerifyForm(MoveForm):
+    note = forms.CharField(label=_("Note"), required=False, widget=textarea(2))
+    on = move_date_field()
+
+
+class ReopenForm(MoveForm):
+    reason = forms.CharField(label=_("Reason"), widget=textarea())
+    due_on = forms.DateField(
+        label=_("New due date"),
+        required=False,
+        widget=date_input(),
+        help_text=_("Leave empty to keep the current due date."),
+    )
+    on = move_date_field()
+
+
+class ExtensionForm(MoveForm):
+    due_on = forms.DateField(label=_("Requested due date"), widget=date_input())
+    reason = forms.CharField(label=_("Reason"), widget=textarea())
+
+
+class DecideExtensionForm(MoveForm):
+    APPROVE, REJECT = "approve", "reject"
+
+    request = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
+    # Given by the button pressed (approve or reject), so it is not rendered as a field.
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(APPROVE, _("Approve")), (REJECT, _("Reject"))],
+        widget=forms.HiddenInput,
+    )
+    note = forms.CharField(label=_("Decision note"), required=False, widget=textarea(2))
+
+    def __init__(self, *args, problem, **kwargs):
+        super().__init__(*args, problem=problem, **kwargs)
+        self.fields["request"].queryset = problem.extension_requests.all()
+        pending = [r for r in problem.extension_requests.all() if r.status == ExtensionStatus.PENDING]
+        if pending:
+            self.initial.setdefault("request", pending[0].pk)
+
+
+# Work on a project
+
+
+class ServiceLogForm(PageForm):
+    on = forms.DateField(label=_("Date"), widget=date_input(), initial=timezone.localdate)
+    kind = forms.ChoiceField(label=_("Kind of service"), choices=ServiceKind.choices)
+    description = forms.CharField(label=_("What was done"), widget=textarea(4))
+    person = forms.ModelChoiceField(label=_("Done by"), required=False, queryset=Person.objects.none())
+    hours = forms.DecimalField(label=_("Time spent (hours)"), required=False, initial=0)
+
+    def __init__(self, *args, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people_of(project)
+
+
+class MilestoneForm(PageForm):
+    milestone = forms.ModelChoiceField(
+        queryset=Milestone.objects.none(), required=False, widget=forms.HiddenInput
+    )
+    version = version_field(required=False)  # required when changing a milestone, see clean()
+    title = forms.CharField(label=_("Work item"), max_length=200)
+    responsible = forms.ModelChoiceField(
+        label=_("Responsible person"), required=False, queryset=Person.objects.none()
+    )
+    due_on = forms.DateField(label=_("Due on"), widget=date_input())
+    done_on = forms.DateField(
+        label=_("Done on"), required=False, widget=date_input(), help_text=_("Leave empty while not done.")
+    )
+    order = forms.IntegerField(
+        label=_("Order"),
+        required=False,
+        min_value=0,
+        initial=0,
+        help_text=_("Sorts items due on the same day."),
+    )
+
+    def __init__(self, *args, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["milestone"].queryset = project.milestones.all()
+        self.fields["responsible"].queryset = people_of(project)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("milestone") is not None and data.get("version") is None:
+            self.add_error("version", forms.Field.default_error_messages["required"])
+        return data
+
+
+class PlanGenerateForm(PageForm):
+    target_production_on = forms.DateField(
+        label=_("Target production date"),
+        widget=date_input(),
+        help_text=_("The items are counted back from this date in working days."),
+    )
+    responsible = forms.ModelChoiceField(
+        label=_("Responsible person"),
+        required=False,
+        queryset=Person.objects.none(),
+        help_text=_("Optional; set on every generated item."),
+    )
+
+    def __init__(self, *args, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].queryset = people_of(project)
+
+
+class ServiceTeamForm(PageForm):
+    version = version_field()
+    county_leader = forms.ModelChoiceField(
+        label=_("County leader in charge"), required=False, queryset=Person.objects.none()
+    )
+    chief_officer = forms.ModelChoiceField(
+        label=_("Chief service officer"), required=False, queryset=Person.objects.none()
+    )
+    specialist = forms.ModelChoiceField(
+        label=_("Enterprise service specialist"), required=False, queryset=Person.objects.none()
+    )
+    unit = forms.ModelChoiceField(label=_("Responsible unit"), required=False, queryset=Unit.objects.none())
+    plan = forms.CharField(label=_("Service plan"), required=False, widget=textarea(4))
+
+    def __init__(self, *args, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("county_leader", "chief_officer", "specialist"):
+            self.fields[name].queryset = people_of(project)
+        self.fields["unit"].queryset = units_of(project)
+
+
+# Supervision visits
+
+COUNTY_LEVEL_KINDS = [
+    RegionKind.DISTRICT,
+    RegionKind.COUNTY,
+    RegionKind.COUNTY_CITY,
+    RegionKind.FUNCTIONAL_ZONE,
+]
+
+
+def visit_regions_for(user):
+    regions = Region.objects.all() if user.region_id is None else Region.objects.subtree(user.region)
+    return regions.filter(kind__in=COUNTY_LEVEL_KINDS).order_by("code")
+
+
+class VisitForm(PageForm):
+    on = forms.DateField(label=_("Date"), widget=date_input(), initial=timezone.localdate)
+    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.none(), to_field_name="code")
+    leader = forms.ModelChoiceField(label=_("Leading official"), queryset=Person.objects.none())
+    projects = forms.ModelMultipleChoiceField(
+        label=_("Projects visited"),
+        required=False,
+        queryset=Project.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    notes = forms.CharField(label=_("Notes"), required=False, widget=textarea(4))
+
+    def __init__(self, *args, user, region=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = visit_regions_for(user)
+        self.fields["leader"].queryset = people_for(user)
+        # Only the chosen region's projects are offered: a visit is to one region, and a
+        # city-wide list would run to thousands of boxes.
+        if region is not None:
+            self.fields["projects"].queryset = (
+                Project.objects.visible_to(user).counted().filter(region=region).order_by("code")
+            )

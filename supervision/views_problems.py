@@ -1,0 +1,300 @@
+"""The problem ledger in the browser: the list, a problem's page with the moves it allows
+now, one POST URL per move, and raising a problem on a project.
+
+A move's form posts to its own URL and works as a plain form (redirect to the problem's
+page). With htmx the same POST answers with the problem's panel, which replaces the old one.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from projects.choices import Role
+from projects.roles import is_leader, user_has_role
+
+from . import services
+from .api.views import ProblemViewSet
+from .choices import OPEN_PROBLEM_STATUSES, ExtensionStatus, ProblemStatus
+from .filtersets import ProblemFilterSet
+from .forms import (
+    AssignForm,
+    DecideExtensionForm,
+    ExtensionForm,
+    ProblemRaiseForm,
+    ReopenForm,
+    ResolveForm,
+    VerifyForm,
+)
+from .models import ExtensionRequest, Problem, ProblemEvent
+from .views import (
+    apply_service_error,
+    is_htmx,
+    login_required,
+    page_of,
+    prepare_filter_form,
+    require_perms,
+    visible_project,
+)
+
+PANEL = "supervision/_problem_panel.html"
+DETAIL = "supervision/problem_detail.html"
+
+
+def _assign(problem, data, user):
+    services.problem_assign(
+        problem=problem,
+        unit=data["unit"],
+        assignee=data["assignee"],
+        due_on=data["due_on"],
+        on=data["on"],
+        note=data["note"],
+        by=user,
+        version=data["version"],
+    )
+
+
+def _resolve(problem, data, user):
+    services.problem_resolve(
+        problem=problem, resolution=data["resolution"], on=data["on"], by=user, version=data["version"]
+    )
+
+
+def _verify(problem, data, user):
+    services.problem_verify(
+        problem=problem, note=data["note"], on=data["on"], by=user, version=data["version"]
+    )
+
+
+def _reopen(problem, data, user):
+    services.problem_reopen(
+        problem=problem,
+        reason=data["reason"],
+        due_on=data["due_on"],
+        on=data["on"],
+        by=user,
+        version=data["version"],
+    )
+
+
+def _extend(problem, data, user):
+    services.problem_request_extension(
+        problem=problem, due_on=data["due_on"], reason=data["reason"], by=user, version=data["version"]
+    )
+
+
+def _decide(problem, data, user):
+    approve = data["decision"] == DecideExtensionForm.APPROVE
+    services.problem_decide_extension(
+        request=data["request"],
+        approve=approve,
+        note=data["note"],
+        by=user,
+        version=data["version"],
+    )
+    return _("The extension was approved.") if approve else _("The extension was rejected.")
+
+
+@dataclass(frozen=True)
+class Move:
+    label: str
+    form_class: type
+    perform: object  # (problem, cleaned_data, user) -> message or None; raises ValidationError
+    done: str  # the message when perform returns none of its own
+    # Where the page offers the move; the service decides whether it is allowed.
+    statuses: tuple
+
+
+ALL_STATUSES = tuple(ProblemStatus)
+MOVES = {
+    "assign": Move(
+        _("Assign"),
+        AssignForm,
+        _assign,
+        _("The problem was assigned."),
+        (ProblemStatus.RAISED, ProblemStatus.ASSIGNED),
+    ),
+    "resolve": Move(
+        _("Resolve"), ResolveForm, _resolve, _("The problem was marked resolved."), (ProblemStatus.ASSIGNED,)
+    ),
+    "extend": Move(
+        _("Request extension"),
+        ExtensionForm,
+        _extend,
+        _("The extension was requested; a leader decides on it."),
+        (ProblemStatus.ASSIGNED,),
+    ),
+    "verify": Move(
+        _("Verify"), VerifyForm, _verify, _("The problem was verified and closed."), (ProblemStatus.RESOLVED,)
+    ),
+    "reopen": Move(
+        _("Reopen"),
+        ReopenForm,
+        _reopen,
+        _("The problem was reopened."),
+        (ProblemStatus.RESOLVED, ProblemStatus.VERIFIED),
+    ),
+    "decide_extension": Move(
+        _("Decide on the extension"),
+        DecideExtensionForm,
+        _decide,
+        "",  # _decide says which decision
+        ALL_STATUSES,
+    ),
+}
+# The moves a leader is offered (projects/roles.py: "the problem moves that are theirs");
+# the API would accept the others from them too, so the server does not refuse them.
+LEADER_MOVES = {"assign", "verify", "decide_extension"}
+
+
+def may_move(user, name: str) -> bool:
+    """The API's rule for the move (ProblemViewSet's action permissions and roles), so the
+    page and the API always agree on who may take it."""
+    perms = ProblemViewSet.action_permissions[name]
+    roles = ProblemViewSet.action_roles.get(name)
+    return user.has_perms(perms) and (roles is None or user_has_role(user, *roles))
+
+
+def offered_moves(user, problem) -> list[str]:
+    pure_leader = is_leader(user) and not user_has_role(user, Role.COUNTY_STAFF, Role.CITY_ADMIN)
+    pending = any(r.status == ExtensionStatus.PENDING for r in problem.extension_requests.all())
+    offered = []
+    for name, move in MOVES.items():
+        if problem.status not in move.statuses or not may_move(user, name):
+            continue
+        if pure_leader and name not in LEADER_MOVES:
+            continue
+        if name == "verify" and problem.resolved_by_id == user.pk:
+            continue  # the resolver may not verify; no point offering it
+        if (name == "extend" and pending) or (name == "decide_extension" and not pending):
+            continue
+        offered.append(name)
+    return offered
+
+
+def problems_for(user):
+    """The user's problems with what the list shows of each, read in the same query."""
+    return Problem.objects.visible_to(user).select_related("project__region", "responsible_unit")
+
+
+def with_timeline(queryset):
+    """What a problem's page shows besides: the people, the visit, the timeline and requests."""
+    return queryset.select_related(
+        "project__region__parent", "assignee", "raised_by", "resolved_by", "verified_by", "visit__region"
+    ).prefetch_related(
+        Prefetch("events", queryset=ProblemEvent.objects.select_related("by")),
+        Prefetch(
+            "extension_requests",
+            queryset=ExtensionRequest.objects.select_related("requested_by", "decided_by"),
+        ),
+    )
+
+
+def is_overdue(problem, today) -> bool:
+    # DESIGN's problems_overdue, as ProblemQuerySet.overdue reads it.
+    return problem.status in OPEN_PROBLEM_STATUSES and problem.due_on is not None and problem.due_on < today
+
+
+def panel_context(request, problem, *, bound=None, flash=None) -> dict:
+    """The problem's facts, timeline and the forms of the moves offered; ``bound`` is the
+    (name, form) just sent, shown even when the move is no longer offered, so that nothing
+    the user typed disappears."""
+    forms = {
+        name: MOVES[name].form_class(
+            problem=problem, auto_id=f"id_{name}_%s", initial={"version": problem.version}
+        )
+        for name in offered_moves(request.user, problem)
+    }
+    if bound is not None:
+        forms[bound[0]] = bound[1]
+    today = timezone.localdate()
+    return {
+        "problem": problem,
+        "project": problem.project,
+        "overdue": is_overdue(problem, today),
+        "moves": [
+            {"name": name, "move": MOVES[name], "form": form, "url": f"supervision:problem_{name}"}
+            for name, form in forms.items()
+        ],
+        "pending": [r for r in problem.extension_requests.all() if r.status == ExtensionStatus.PENDING],
+        "flash": flash,
+    }
+
+
+@login_required
+def problem_list(request):
+    filterset = ProblemFilterSet(request.GET, queryset=problems_for(request.user), request=request)
+    form = prepare_filter_form(
+        filterset,
+        request,
+        shown=["status", "category", "severity", "region", "overdue", "raised_after", "raised_before"],
+    )
+    valid = form.is_valid()
+    page = page_of(request, filterset.qs) if valid else {"rows": []}
+    today = timezone.localdate()
+    for problem in page["rows"]:
+        problem.is_overdue = is_overdue(problem, today)
+    context = {
+        "filter_form": form,
+        "page": page,
+        "project": form.cleaned_data.get("project") if valid else None,
+        "can_raise": request.user.has_perm("supervision.add_problem"),
+    }
+    # A filter that cannot be read lists nothing rather than everything (as the API's 400).
+    return render(request, "supervision/problem_list.html", context, status=200 if valid else 400)
+
+
+@login_required
+def problem_detail(request, pk):
+    problem = get_object_or_404(with_timeline(problems_for(request.user)), pk=pk)
+    return render(request, DETAIL, panel_context(request, problem))
+
+
+@login_required
+@require_POST
+def problem_move(request, pk, move):
+    spec = MOVES[move]
+    if not may_move(request.user, move):
+        raise PermissionDenied
+    problem = get_object_or_404(with_timeline(problems_for(request.user)), pk=pk)
+    form = spec.form_class(request.POST, problem=problem, auto_id=f"id_{move}_%s")
+    if form.is_valid():
+        try:
+            done = spec.perform(problem, form.cleaned_data, request.user) or spec.done
+        except ValidationError as error:
+            apply_service_error(form, error, current_version=problem.version)
+        else:
+            if is_htmx(request):
+                fresh = get_object_or_404(with_timeline(problems_for(request.user)), pk=pk)
+                return render(request, PANEL, panel_context(request, fresh, flash=done))
+            messages.success(request, done)
+            return redirect("supervision:problem_detail", pk=pk)
+    context = panel_context(request, problem, bound=(move, form))
+    return render(request, PANEL if is_htmx(request) else DETAIL, context)
+
+
+@login_required
+def problem_raise(request, project_id):
+    require_perms(request, "supervision.add_problem")
+    project = visible_project(request, project_id)
+    initial = {"visit": request.GET.get("visit")} if request.GET.get("visit") else {}
+    form = ProblemRaiseForm(
+        request.POST if request.method == "POST" else None,
+        project=project,
+        user=request.user,
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            problem = services.problem_raise(project=project, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_error(form, error)
+        else:
+            messages.success(request, _("The problem was raised. Assign it to a responsible unit next."))
+            return redirect("supervision:problem_detail", pk=problem.pk)
+    return render(request, "supervision/problem_raise.html", {"form": form, "project": project})
