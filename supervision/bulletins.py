@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from projects.audit import actor, save_audited
 
@@ -95,6 +96,8 @@ def bulletin_generate(*, period: Period, by=None, publish: bool = True) -> Bulle
     request = _request_row(period, by=by, publish=publish)
     with transaction.atomic():
         request = BulletinRequest.objects.select_for_update().get(pk=request.pk)
+        if by is None and request.status == RequestStatus.PENDING:
+            by = request.requested_by  # a request from the web, finished by a worker or the sweeper
         current = (
             Bulletin.objects.select_for_update()
             .filter(kind=period.kind, period_start=period.start, is_current=True)
@@ -142,7 +145,10 @@ def bulletin_revise(*, bulletin: Bulletin, reason: str, by) -> Bulletin:
     if not locked.is_published:
         raise ValidationError(_("A draft is corrected by generating it again."), code="draft")
     period = locked.period
-    rows, scheme = bulletin_rows(period, locked.previous)
+    # Counted from the current revision of the previous period, which may itself
+    # have been corrected since this bulletin was first published.
+    previous = previous_bulletin(locked.kind, locked.period_start)
+    rows, scheme = bulletin_rows(period, previous)
     locked.is_current = False
     # The old revision stops being current first: one current row per period.
     save_audited(locked, by=by, reason=reason)
@@ -155,7 +161,7 @@ def bulletin_revise(*, bulletin: Bulletin, reason: str, by) -> Bulletin:
         reason=reason,
         rows=rows,
         scheme=scheme,
-        previous=locked.previous,
+        previous=previous,
         generated_at=now,
         generated_by=actor(by),
         status=BulletinStatus.PUBLISHED,
@@ -185,10 +191,14 @@ def bulletin_request(*, period: Period, by, publish: bool = False) -> BulletinRe
             kwargs={"kind": period.kind, "date": period.start.isoformat(), "publish": publish},
             retry=False,
         )
-    except Exception as exc:  # kombu/redis raise several types for "no broker"; none is the page's problem
-        logger.warning("bulletin request %s queued for the sweeper: %s", request.pk, exc)
+    except (BrokerUnavailable, ConnectionError, OSError) as exc:
+        logger.warning("bulletin request %s left for the sweeper: %s", request.pk, exc)
+        error = _("The task queue is unavailable: %(error)s") % {"error": exc}
+        BulletinRequest.objects.filter(pk=request.pk, status=RequestStatus.PENDING).update(error=error)
+    except Exception as exc:  # eager Celery (no broker configured) ran the task here and it failed
+        logger.exception("bulletin request %s failed", request.pk)
         BulletinRequest.objects.filter(pk=request.pk, status=RequestStatus.PENDING).update(
-            error=_("The task queue is unavailable: %(error)s") % {"error": exc}
+            error=str(exc)[:2000]
         )
     request.refresh_from_db()
     return request

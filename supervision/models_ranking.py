@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .choices import BulletinStatus, Indicator, PeriodKind, RequestStatus
+from .choices import LOWER_IS_BETTER, BulletinStatus, Indicator, PeriodKind, RequestStatus
 from .periods import Period
 from .querysets import BulletinQuerySet
 
@@ -75,6 +75,13 @@ class RankingWeight(models.Model):
                 condition=Q(indicator__in=Indicator.values),
                 name="ranking_weight_indicator_valid",
                 violation_error_message=_("Unknown indicator."),
+            ),
+            # DESIGN's score (weight × value / max) rewards large values, so weighting
+            # an indicator where smaller is better would reward slowness.
+            models.CheckConstraint(
+                condition=~Q(indicator__in=sorted(LOWER_IS_BETTER)),
+                name="ranking_weight_not_lower_is_better",
+                violation_error_message=_("This indicator is better when smaller and cannot be weighted."),
             ),
         ]
 

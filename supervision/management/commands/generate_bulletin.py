@@ -33,6 +33,8 @@ class Command(BaseCommand):
         parser.add_argument("--draft", action="store_true", help="Generate without publishing.")
 
     def handle(self, *args, kind, date=None, draft=False, **options):
+        if isinstance(date, str):  # call_command(date="...") skips the argument parser
+            date = _date(date)
         period = period_containing(kind, date) if date else last_complete_period(kind, timezone.localdate())
         bulletin = bulletin_generate(period=period, publish=not draft)
         state = bulletin.get_status_display()
