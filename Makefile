@@ -54,7 +54,7 @@ check: $(STAMP)
 	$(MANAGE) makemigrations --check --dry-run
 
 messages: $(STAMP)
-	$(MANAGE) makemessages -l zh_Hans -l en --ignore=.venv --ignore=staticfiles
+	$(MANAGE) makemessages -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench
 	$(MANAGE) compilemessages --ignore=.venv
 
 clean:

@@ -453,7 +453,11 @@ class InvestmentRollup(models.Model):
         verbose_name = _("investment roll-up")
         verbose_name_plural = _("investment roll-ups")
         constraints = [
-            models.UniqueConstraint(fields=["region", "month"], name="investment_rollup_one_per_month"),
+            models.UniqueConstraint(
+                fields=["region", "month"],
+                name="investment_rollup_one_per_month",
+                violation_error_message=_("This region already has a roll-up row for this month."),
+            ),
         ]
 
     def __str__(self):

@@ -275,7 +275,7 @@ class BulletinAdmin(ManagedByCityAdmin, BaseAdmin):
     def ranking_table(self, obj):
         indicators = printed_indicators(obj)
         head = format_html_join(
-            "", "<th>{}</th>", [(label,) for label in (_("Rank"), _("Change"), _("Region"), _("Score"))]
+            "", "<th>{}</th>", [(label,) for label in (_("Rank"), _("Rank change"), _("Region"), _("Score"))]
         )
         head += format_html_join("", "<th>{}</th>", [(label,) for label in column_labels(indicators)])
         body = format_html_join(

@@ -183,7 +183,7 @@ def revision_text(bulletin) -> str:
 def _header(quarterly: bool) -> list[str]:
     header = [
         _("Rank"),
-        _("Change"),
+        _("Rank change"),
         _("Region code"),
         capfirst(_("region")),
         _("Score"),

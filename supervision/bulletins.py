@@ -175,7 +175,10 @@ def bulletin_request(*, period: Period, by, publish: bool = False) -> BulletinRe
 
     The row is committed before the message is sent: if the broker is down the
     send fails, the row says so, and ``finish_requested_bulletins`` does the work
-    once the queue is back. The caller reads the returned row's status.
+    once the queue is back. The caller reads the returned row's status. Views call
+    it outside any transaction (no ATOMIC_REQUESTS), so the worker never reads the
+    request before it is committed; the message is not deferred to on_commit
+    because the page must learn at once whether the queue took it.
     """
     from .tasks import generate_bulletin_task  # the tasks module imports this one
 

@@ -222,7 +222,11 @@ class BulletinRequest(models.Model):
         verbose_name_plural = _("bulletin requests")
         ordering = ["-requested_at"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "period_start"], name="bulletin_request_one_per_period"),
+            models.UniqueConstraint(
+                fields=["kind", "period_start"],
+                name="bulletin_request_one_per_period",
+                violation_error_message=_("This period's bulletin has already been requested."),
+            ),
         ]
 
     def __str__(self):

@@ -311,7 +311,8 @@ def test_a_bad_cursor_is_a_404(city_admin, project):
 
 def test_no_list_counts_rows(city_admin, project):
     client = token_client(city_admin)
-    for url in list_urls():
+    # The live ranking is one computed object, not a paged list: counting projects is its job.
+    for url in [url for url in list_urls() if url != f"{API}/rankings/"]:
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
         assert response.status_code == 200, (url, response.content[:300])

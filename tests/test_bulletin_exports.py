@@ -143,7 +143,7 @@ def test_xlsx_headers_follow_the_language(quarterly):
     with translation.override("en"):
         _workbook, rows = sheet_rows(bulletin_xlsx(quarterly))
     header = [cell.value for cell in rows[1]]
-    assert header[:5] == ["Rank", "Change", "Region code", "Region", "Score"]
+    assert header[:5] == ["Rank", "Rank change", "Region code", "Region", "Score"]
     assert "Signed" in header and "Investment (yuan)" in header and "Year-on-year investment growth" in header
     assert "Duanzhou District" in [cells[3].value for cells in rows[2:]]
     assert (

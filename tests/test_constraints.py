@@ -27,6 +27,7 @@ from projects.models import (
     AnnualTarget,
     Enterprise,
     InvestmentReport,
+    InvestmentRollup,
     Park,
     Project,
     Region,
@@ -122,6 +123,12 @@ def _duplicate_report(ctx):
     return _report(ctx)
 
 
+def _duplicate_rollup(ctx):
+    # The report writes the region's row for March; a second row for it is refused.
+    _duplicate_report(ctx)
+    return InvestmentRollup(region=ctx.region, month=datetime.date(2024, 3, 1), amount=Decimal("1.00"))
+
+
 def _target(ctx, **kwargs):
     values = {
         "region": ctx.region,
@@ -197,6 +204,7 @@ CASES = {
         None,
     ),
     "annual_target_year_sane": (AnnualTarget, lambda c: _target(c, year=1999), "year"),
+    "investment_rollup_one_per_month": (InvestmentRollup, _duplicate_rollup, None),
 }
 # is_major is derived by full_clean() and save(), so no validated write can get it wrong:
 # it has its own tests below.

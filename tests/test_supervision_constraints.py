@@ -9,6 +9,7 @@
    ``QuerySet.update``) with an IntegrityError: the rule lives in the schema.
 """
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -16,12 +17,31 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
 from projects.audit import save_audited
 from projects.models import Project, Region, User
 from supervision import services
-from supervision.choices import ExtensionStatus, ProblemStatus, ReminderKind, ServiceKind
-from supervision.models import ExtensionRequest, Problem, Reminder, ServiceLog, Unit
+from supervision.choices import (
+    BulletinStatus,
+    ExtensionStatus,
+    Indicator,
+    PeriodKind,
+    ProblemStatus,
+    ReminderKind,
+    ServiceKind,
+)
+from supervision.models import (
+    Bulletin,
+    BulletinRequest,
+    ExtensionRequest,
+    Problem,
+    RankingScheme,
+    RankingWeight,
+    Reminder,
+    ServiceLog,
+    Unit,
+)
 from tests.supervision_fixtures import DAY
 
 pytest_plugins = ["tests.supervision_fixtures"]
@@ -124,6 +144,55 @@ def _duplicate_reminder(c):
     }
     Reminder.objects.create(**values)
     return Reminder(**values)
+
+
+def _scheme():
+    return RankingScheme.objects.create(year=2026)
+
+
+def _weight(**values):
+    return RankingWeight(
+        **{"scheme": _scheme(), "indicator": Indicator.STARTED, "weight": Decimal("15"), **values}
+    )
+
+
+def _second_weight(c):
+    weight = _weight()
+    weight.save()
+    return RankingWeight(scheme=weight.scheme, indicator=Indicator.STARTED, weight=Decimal("20"))
+
+
+def _bulletin(**values):
+    fields = {
+        "kind": PeriodKind.WEEKLY,
+        "period_start": datetime.date(2026, 6, 8),
+        "period_end": datetime.date(2026, 6, 14),
+        "scheme": {"year": 2026},
+        "rows": [{"region": "441202"}],
+        "generated_at": timezone.now(),
+    }
+    fields.update(values)
+    return Bulletin(**fields)
+
+
+def _second_revision_numbered_1(c):
+    _bulletin().save()
+    return _bulletin(is_current=False)
+
+
+def _second_current_revision(c):
+    _bulletin().save()
+    return _bulletin(revision=2, reason="更正数据")
+
+
+def _second_request(c):
+    values = {
+        "kind": PeriodKind.WEEKLY,
+        "period_start": datetime.date(2026, 6, 8),
+        "requested_at": timezone.now(),
+    }
+    BulletinRequest.objects.create(**values)
+    return BulletinRequest(**values)
 
 
 # (case id, constraint, model, builder, field reporting it first in full_clean or None)
@@ -261,6 +330,71 @@ CASES = [
         "reminder_once_per_item_recipient_day",
         Reminder,
         _duplicate_reminder,
+        None,
+    ),
+    (
+        "ranking_weight_once_per_indicator",
+        "ranking_weight_once_per_indicator",
+        RankingWeight,
+        _second_weight,
+        None,
+    ),
+    (
+        "ranking_weight_range",
+        "ranking_weight_range",
+        RankingWeight,
+        lambda c: _weight(weight=Decimal("-1")),
+        "weight",
+    ),
+    (
+        "ranking_weight_indicator_valid",
+        "ranking_weight_indicator_valid",
+        RankingWeight,
+        lambda c: _weight(indicator="speed"),
+        "indicator",
+    ),
+    (
+        "ranking_weight_not_lower_is_better",
+        "ranking_weight_not_lower_is_better",
+        RankingWeight,
+        lambda c: _weight(indicator=Indicator.AVG_DAYS_TO_LAND),
+        None,
+    ),
+    ("bulletin_one_per_revision", "bulletin_one_per_revision", Bulletin, _second_revision_numbered_1, None),
+    (
+        "bulletin_one_current_per_period",
+        "bulletin_one_current_per_period",
+        Bulletin,
+        _second_current_revision,
+        None,
+    ),
+    (
+        "bulletin_period_in_order",
+        "bulletin_period_in_order",
+        Bulletin,
+        lambda c: _bulletin(period_end=datetime.date(2026, 6, 7)),
+        None,
+    ),
+    ("bulletin_kind_valid", "bulletin_kind_valid", Bulletin, lambda c: _bulletin(kind="daily"), "kind"),
+    (
+        "bulletin_revision_has_reason",
+        "bulletin_revision_has_reason",
+        Bulletin,
+        lambda c: _bulletin(revision=2),
+        None,
+    ),
+    (
+        "bulletin_published_has_time",
+        "bulletin_published_has_time",
+        Bulletin,
+        lambda c: _bulletin(status=BulletinStatus.PUBLISHED),
+        None,
+    ),
+    (
+        "bulletin_request_one_per_period",
+        "bulletin_request_one_per_period",
+        BulletinRequest,
+        _second_request,
         None,
     ),
 ]

@@ -17,7 +17,12 @@ from projects.choices import Role, Status
 from projects.models import Project, StatusChange
 from supervision import services
 from supervision.models import Reminder
-from supervision.tasks import detect_stalled_projects, send_overdue_reminders_task
+from supervision.tasks import (
+    detect_stalled_projects,
+    finish_requested_bulletins_task,
+    generate_bulletin_task,
+    send_overdue_reminders_task,
+)
 from tests.supervision_fixtures import DAY
 from zhaoqing_tracker.celery import app
 
@@ -130,7 +135,12 @@ def test_send_overdue_reminders_task_without_a_date_uses_today(overdue, today, m
 def test_the_beat_schedule_names_registered_tasks():
     schedule = app.conf.beat_schedule
     names = {entry["task"] for entry in schedule.values()}
-    assert names == {detect_stalled_projects.name, send_overdue_reminders_task.name}
+    assert names == {
+        detect_stalled_projects.name,
+        send_overdue_reminders_task.name,
+        generate_bulletin_task.name,
+        finish_requested_bulletins_task.name,
+    }
     assert names <= set(app.tasks)
     assert detect_stalled_projects.name == "supervision.tasks.detect_stalled_projects"
     assert send_overdue_reminders_task.name == "supervision.tasks.send_overdue_reminders_task"

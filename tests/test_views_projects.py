@@ -184,7 +184,7 @@ def test_the_list_filters_with_the_shared_filterset_and_sorts(staff_client, make
     page = text(staff_client.get("/projects/", {"sort": "-planned_investment"}))
     assert page.index(big.code) < page.index(small.code)
     # Money in 万元, and in 亿元 below it.
-    assert "200,000.00" in page and "20.00 × 100M yuan" in page
+    assert "200,000.00" in page and "20.00 hundred million yuan" in page
 
 
 def test_a_bad_filter_shows_its_message_and_no_projects(staff_client, project):
@@ -662,8 +662,8 @@ def test_money_filters_are_exact_decimal(english):
     assert yi(Decimal("123456789.01")) == "1.23"
     assert wan(None) == ""
     # Past 1 亿元 the amount is read in 亿元, below it in 万元.
-    assert money(Decimal("300000000")) == "3.00 × 100M yuan"
-    assert money(Decimal("99999999.99")) == "10,000.00 × 10k yuan"
+    assert money(Decimal("300000000")) == "3.00 hundred million yuan"
+    assert money(Decimal("99999999.99")) == "10,000.00 ten thousand yuan"
     with pytest.raises(TypeError):
         wan(1.5)
 

@@ -162,14 +162,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # see and change it in the admin; zhaoqing_tracker/beat.py installs the defaults
 # from celery.py without overwriting what the admin changed.
 CELERY_BEAT_SCHEDULER = "zhaoqing_tracker.beat:AdminEditableScheduler"
-# With Redis as broker an unacknowledged message (its worker was killed) is
-# delivered again after this many seconds; bulletins take far less than that.
+# With Redis as broker an unacknowledged message (its worker was killed) becomes
+# deliverable again once it is this many seconds old, when a worker next checks
+# (at its start, then every couple of minutes). A bulletin takes far less; its
+# request row and the five-minute sweeper recover a killed run sooner.
+# socket_timeout: a Redis that accepts connections but never answers must fail a
+# send within seconds, not hang the page that asked for a bulletin.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    "socket_timeout": int(os.environ.get("CELERY_BROKER_SOCKET_TIMEOUT", "5")),
 }
-# A bulletin asked for from the web must not hang the page when Redis is down:
-# the request row is already written, and the sweeper finishes it later.
-CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

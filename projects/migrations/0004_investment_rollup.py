@@ -58,7 +58,9 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "investment roll-ups",
                 "constraints": [
                     models.UniqueConstraint(
-                        fields=("region", "month"), name="investment_rollup_one_per_month"
+                        fields=("region", "month"),
+                        name="investment_rollup_one_per_month",
+                        violation_error_message="This region already has a roll-up row for this month.",
                     )
                 ],
             },

@@ -60,5 +60,5 @@ def money(value) -> str:
     if amount is None:
         return ""
     if abs(amount) >= YI:
-        return _("%(amount)s × 100M yuan") % {"amount": yi(amount)}
-    return _("%(amount)s × 10k yuan") % {"amount": wan(amount)}
+        return _("%(amount)s hundred million yuan") % {"amount": yi(amount)}
+    return _("%(amount)s ten thousand yuan") % {"amount": wan(amount)}

@@ -87,7 +87,7 @@ class SchemeSerializer(serializers.Serializer):
         help_text=_("Weight per indicator, as decimal strings."),
     )
     is_default = serializers.BooleanField(
-        help_text=_("true: DESIGN's default scheme (no scheme set for the year).")
+        help_text=_("true: the default scheme (no scheme set for the year).")
     )
 
 
@@ -105,7 +105,7 @@ class RankingRowSerializer(serializers.Serializer):
         allow_null=True,
         help_text=_("The year's investment target; null without one."),
     )
-    indicators = IndicatorsSerializer(help_text=_("Every indicator of DESIGN's ranking, by name."))
+    indicators = IndicatorsSerializer(help_text=_("Every indicator of the ranking, by name."))
 
 
 class RankingSerializer(serializers.Serializer):

@@ -49,7 +49,7 @@ class RankingViewSet(viewsets.ViewSet):
     def list(self, request):
         unknown = sorted(set(request.query_params) - self.allowed_params)
         if unknown:
-            raise ValidationError({name: [_("Unknown parameter.")] for name in unknown})
+            raise ValidationError({name: [_("Unknown filter.")] for name in unknown})
         query = s.RankingQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         day = query.validated_data.get("date") or timezone.localdate()
