@@ -221,7 +221,7 @@ def funnel_chart(funnel: list[dict]) -> dict:
     return {
         "stages": [step["label"] for step in funnel],
         "counts": [step["count"] for step in funnel],
-        "label": _("Projects"),
+        "label": _("Number of projects"),
     }
 
 
