@@ -41,7 +41,7 @@ from supervision.choices import BulletinStatus, PeriodKind, RequestStatus
 from supervision.models_ranking import Bulletin, BulletinRequest
 from supervision.periods import last_complete_period
 from supervision.tasks import finish_requested_bulletins_task, generate_bulletin_task
-from tests.worker import Worker, broker, database_url, private_queue, wait_for, worker_backends
+from tests.worker import Worker, broker, closed_port, database_url, private_queue, wait_for, worker_backends
 
 VISIBILITY_TIMEOUT = 3  # seconds before Redis hands a dead worker's message out again
 RESULT_TIMEOUT = 60
@@ -291,12 +291,6 @@ def test_a_pool_process_killed_mid_task_gives_the_message_back(ranked_data, peri
 
 
 # The broker is down
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]  # nobody listens there once the socket is closed
 
 
 def request_while_the_broker_is_down(period, user) -> BulletinRequest:

@@ -25,6 +25,7 @@ from supervision.models import Person, Unit
 from supervision.models_ranking import Bulletin, BulletinRequest
 from supervision.periods import period_containing
 from tests.conftest import RANKED_CODES
+from tests.worker import broker, closed_port
 
 DAY = datetime.timedelta(days=1)
 ROLES = ["county_staff", "county_leader", "city_leader", "city_admin"]
@@ -548,15 +549,13 @@ def test_generate_a_published_period_leaves_it_as_it_is(published, year, city_ad
     assert Bulletin.objects.filter(kind="monthly", period_start=published.period_start).count() == 1
 
 
-def test_generate_when_the_queue_is_down(race, year, city_admin, monkeypatch):
-    from supervision import tasks
-
-    def broker_down(*args, **kwargs):
-        raise ConnectionRefusedError("no broker")
-
-    monkeypatch.setattr(tasks.generate_bulletin_task, "apply_async", broker_down)
+def test_generate_when_the_queue_is_down(race, year, city_admin):
     client = browser(city_admin)
-    response = client.post("/bulletins/generate/", {"kind": "weekly", "date": f"{year}-03-10"}, follow=True)
+    # A real send to a Redis URL where nothing listens, not a stand-in for the broker.
+    with broker(f"redis://127.0.0.1:{closed_port()}/0"):
+        response = client.post(
+            "/bulletins/generate/", {"kind": "weekly", "date": f"{year}-03-10"}, follow=True
+        )
     assert response.status_code == 200
     assert "The task queue is unavailable" in html(response) and "finished automatically" in html(response)
     request = BulletinRequest.objects.get(kind="weekly")

@@ -10,6 +10,7 @@ runs sharing one Redis never take each other's messages.
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -119,6 +120,13 @@ def broker(url: str):
                 app._pool.force_close_all()
         app.conf.broker_url, app.conf.task_always_eager = saved
         _forget_broker_connections()
+
+
+def closed_port() -> int:
+    """A local port nobody listens on: a broker URL there is a broker that is down."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # nobody listens there once the socket is closed
 
 
 class Worker:
