@@ -142,6 +142,17 @@ def project(make_project):
 
 
 @pytest.fixture
+def eager_celery():
+    """Tasks run in the calling process, as in the embedded default, even where REDIS_URL is set."""
+    from zhaoqing_tracker.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved
+
+
+@pytest.fixture
 def english():
     """Messages in English, so tests can match their words whatever translations exist."""
     from django.utils import translation

@@ -529,7 +529,7 @@ def test_only_the_city_admin_generates_publishes_and_corrects(role, published, d
     assert not BulletinRequest.objects.filter(period_start=day(year, 3, 1)).exists()
 
 
-def test_generate_with_eager_celery_makes_a_draft(race, year, city_admin):
+def test_generate_with_eager_celery_makes_a_draft(race, year, city_admin, eager_celery):
     client = browser(city_admin)
     response = client.post("/bulletins/generate/", {"kind": "monthly", "date": f"{year}-03-10"})
     bulletin = Bulletin.objects.get(kind="monthly", period_start=day(year, 3, 1))
@@ -541,7 +541,7 @@ def test_generate_with_eager_celery_makes_a_draft(race, year, city_admin):
     assert BulletinRequest.objects.get(period_start=day(year, 3, 1)).status == RequestStatus.DONE
 
 
-def test_generate_a_published_period_leaves_it_as_it_is(published, year, city_admin):
+def test_generate_a_published_period_leaves_it_as_it_is(published, year, city_admin, eager_celery):
     client = browser(city_admin)
     response = client.post("/bulletins/generate/", {"kind": "monthly", "date": f"{year}-06-20"}, follow=True)
     assert response.redirect_chain[-1][0] == f"/bulletins/{published.pk}/"

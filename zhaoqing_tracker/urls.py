@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from supervision.views_dashboard import dashboard
@@ -19,5 +22,7 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     # The home page is the leaders' dashboard (also "supervision:dashboard").
     path("", dashboard, name="home"),
+    # Browsers ask for /favicon.ico whatever the page says (the printable bulletin has no <link>).
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg"), permanent=True)),
     path("", include("supervision.urls")),
 ]
