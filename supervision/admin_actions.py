@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 
 from projects.roles import is_leader
 
-from . import services
+from . import problem_moves, services
 from .admin_forms import (
     AssignForm,
     DecideExtensionForm,
@@ -37,44 +37,9 @@ from .models import ExtensionRequest
 MOVE_TEMPLATE = "admin/supervision/move_form.html"
 
 
-def _assign(problem, data, user):
-    services.problem_assign(
-        problem=problem,
-        unit=data["unit"],
-        assignee=data["assignee"],
-        due_on=data["due_on"],
-        on=data["on"],
-        note=data["note"],
-        by=user,
-        version=data["loaded_version"],
-    )
-
-
-def _resolve(problem, data, user):
-    services.problem_resolve(
-        problem=problem, resolution=data["resolution"], on=data["on"], by=user, version=data["loaded_version"]
-    )
-
-
-def _verify(problem, data, user):
-    services.problem_verify(
-        problem=problem, note=data["note"], on=data["on"], by=user, version=data["loaded_version"]
-    )
-
-
-def _reopen(problem, data, user):
-    services.problem_reopen(
-        problem=problem,
-        reason=data["reason"],
-        due_on=data["due_on"],
-        on=data["on"],
-        by=user,
-        version=data["loaded_version"],
-    )
-
-
-def _request_extension(problem, data, user):
-    services.problem_request_extension(problem=problem, due_on=data["due_on"], reason=data["reason"], by=user)
+def _loaded(move):
+    # The admin's move forms carry the version they were loaded with as ``loaded_version``.
+    return lambda problem, data, user: move(problem, data, user, version=data["loaded_version"])
 
 
 @dataclass(frozen=True)
@@ -95,7 +60,7 @@ MOVES = [
         "assign",
         _("Assign"),
         AssignForm,
-        _assign,
+        _loaded(problem_moves.assign),
         _("The problem was assigned."),
         statuses=(ProblemStatus.RAISED, ProblemStatus.ASSIGNED),
     ),
@@ -103,7 +68,7 @@ MOVES = [
         "resolve",
         _("Resolve"),
         ResolveForm,
-        _resolve,
+        _loaded(problem_moves.resolve),
         _("The problem was marked resolved."),
         statuses=(ProblemStatus.ASSIGNED,),
     ),
@@ -111,7 +76,7 @@ MOVES = [
         "extend",
         _("Request extension"),
         ExtensionForm,
-        _request_extension,
+        _loaded(problem_moves.request_extension),
         _("The extension was requested; a leader decides on it."),
         statuses=(ProblemStatus.ASSIGNED,),
         permission="supervision.add_extensionrequest",
@@ -120,7 +85,7 @@ MOVES = [
         "verify",
         _("Verify"),
         VerifyForm,
-        _verify,
+        _loaded(problem_moves.verify),
         _("The problem was verified and closed."),
         statuses=(ProblemStatus.RESOLVED,),
         for_leaders=True,
@@ -129,7 +94,7 @@ MOVES = [
         "reopen",
         _("Reopen"),
         ReopenForm,
-        _reopen,
+        _loaded(problem_moves.reopen),
         _("The problem was reopened."),
         statuses=(ProblemStatus.RESOLVED, ProblemStatus.VERIFIED),
     ),

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from projects.choices import Role
 from projects.roles import is_leader, user_has_role
 
-from . import services
+from . import problem_moves, services
 from .api.views import ProblemViewSet
 from .choices import OPEN_PROBLEM_STATUSES, ExtensionStatus, ProblemStatus
 from .filtersets import ProblemFilterSet
@@ -46,46 +46,9 @@ PANEL = "supervision/_problem_panel.html"
 DETAIL = "supervision/problem_detail.html"
 
 
-def _assign(problem, data, user):
-    services.problem_assign(
-        problem=problem,
-        unit=data["unit"],
-        assignee=data["assignee"],
-        due_on=data["due_on"],
-        on=data["on"],
-        note=data["note"],
-        by=user,
-        version=data["version"],
-    )
-
-
-def _resolve(problem, data, user):
-    services.problem_resolve(
-        problem=problem, resolution=data["resolution"], on=data["on"], by=user, version=data["version"]
-    )
-
-
-def _verify(problem, data, user):
-    services.problem_verify(
-        problem=problem, note=data["note"], on=data["on"], by=user, version=data["version"]
-    )
-
-
-def _reopen(problem, data, user):
-    services.problem_reopen(
-        problem=problem,
-        reason=data["reason"],
-        due_on=data["due_on"],
-        on=data["on"],
-        by=user,
-        version=data["version"],
-    )
-
-
-def _extend(problem, data, user):
-    services.problem_request_extension(
-        problem=problem, due_on=data["due_on"], reason=data["reason"], by=user, version=data["version"]
-    )
+def _versioned(move):
+    # The page's move forms carry the version the problem was loaded with as ``version``.
+    return lambda problem, data, user: move(problem, data, user, version=data["version"])
 
 
 def _decide(problem, data, user):
@@ -115,27 +78,35 @@ MOVES = {
     "assign": Move(
         _("Assign"),
         AssignForm,
-        _assign,
+        _versioned(problem_moves.assign),
         _("The problem was assigned."),
         (ProblemStatus.RAISED, ProblemStatus.ASSIGNED),
     ),
     "resolve": Move(
-        _("Resolve"), ResolveForm, _resolve, _("The problem was marked resolved."), (ProblemStatus.ASSIGNED,)
+        _("Resolve"),
+        ResolveForm,
+        _versioned(problem_moves.resolve),
+        _("The problem was marked resolved."),
+        (ProblemStatus.ASSIGNED,),
     ),
     "extend": Move(
         _("Request extension"),
         ExtensionForm,
-        _extend,
+        _versioned(problem_moves.request_extension),
         _("The extension was requested; a leader decides on it."),
         (ProblemStatus.ASSIGNED,),
     ),
     "verify": Move(
-        _("Verify"), VerifyForm, _verify, _("The problem was verified and closed."), (ProblemStatus.RESOLVED,)
+        _("Verify"),
+        VerifyForm,
+        _versioned(problem_moves.verify),
+        _("The problem was verified and closed."),
+        (ProblemStatus.RESOLVED,),
     ),
     "reopen": Move(
         _("Reopen"),
         ReopenForm,
-        _reopen,
+        _versioned(problem_moves.reopen),
         _("The problem was reopened."),
         (ProblemStatus.RESOLVED, ProblemStatus.VERIFIED),
     ),
