@@ -40,6 +40,18 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A request through the test client leaves its language active in the thread
+    # (LocaleMiddleware activates it, nothing deactivates it), so every test starts
+    # in the default language whatever ran before it.
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def today() -> datetime.date:
     return timezone.localdate()
