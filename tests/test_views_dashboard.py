@@ -620,3 +620,20 @@ def test_superusers_count_as_city_admins(draft, make_user):
     root = User.objects.create_superuser("root", password="x-Pass-1234")
     response = browser(root).post(f"/bulletins/{draft.pk}/publish/")
     assert response.status_code == 302
+
+
+def test_bulletin_list_query_count_does_not_grow_with_bulletins(race, year, city_leader):
+    client = browser(city_leader)
+
+    def list_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/bulletins/").status_code == 200
+        return len(queries.captured_queries)
+
+    bulletins.bulletin_generate(period=period_containing("weekly", day(year, 3, 4)), publish=True)
+    few = list_queries()
+    for week in range(2, 10):
+        bulletins.bulletin_generate(
+            period=period_containing("weekly", day(year, 3, 4) + week * 7 * DAY), publish=True
+        )
+    assert list_queries() == few
