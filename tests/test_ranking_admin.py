@@ -122,7 +122,7 @@ def test_refusals_are_shown_on_the_form(admin_client, city_admin):
     assert dict(scheme.weights.values_list("indicator", "weight")) == {"started": Decimal("20.00")}
 
 
-def test_lower_is_better_indicators_cannot_be_weighted(city_admin):
+def test_lower_is_better_indicators_cannot_be_weighted(city_admin, english):
     with pytest.raises(ValidationError) as refused:
         ranking_scheme_set(
             year=2024,
