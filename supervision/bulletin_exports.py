@@ -29,6 +29,7 @@ from openpyxl.styles import Font
 from projects.models import Region
 
 from .choices import Indicator, PeriodKind
+from .display import bilingual, change_symbol, percent_text
 
 logger = logging.getLogger(__name__)
 
@@ -80,14 +81,6 @@ def wan(amount) -> str:
     return number_format(value, decimal_pos=2, force_grouping=True)
 
 
-def percent(rate) -> str:
-    rate = as_number(rate)
-    if rate is None:
-        return "—"
-    value = (Decimal(rate) * HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
-    return f"{number_format(value, decimal_pos=2)}%"
-
-
 def show(indicator: str, value) -> str:
     """One indicator's value as printed: 万元, %, days with one decimal, or a count."""
     if value is None:
@@ -95,27 +88,18 @@ def show(indicator: str, value) -> str:
     if indicator in MONEY:
         return wan(value)
     if indicator in RATES:
-        return percent(value)
+        return percent_text(value)
     if indicator in DAYS:
         return number_format(as_number(value), decimal_pos=1)
     return str(value)
 
 
 def change_text(rank_change) -> str:
-    """The rank change as text (an arrow and a number), so it reads without colour."""
-    if rank_change is None:
-        return "–"
-    if rank_change > 0:
-        return f"↑{rank_change}"
-    if rank_change < 0:
-        return f"↓{-rank_change}"
-    return "="
+    return change_symbol(rank_change)[0]
 
 
 def region_name(row: dict) -> str:
-    if (get_language() or "").startswith("en") and row.get("region_name_en"):
-        return row["region_name_en"]
-    return row["region_name"]
+    return bilingual(row["region_name"], row.get("region_name_en", ""))
 
 
 def indicator_label(indicator: str) -> str:
@@ -325,7 +309,7 @@ def table_rows(bulletin, indicators: list[str]) -> list[dict]:
                 "score": number_format(as_number(row["score"]), decimal_pos=2),
                 "cells": cells,
                 "last_year": wan(row.get("investment_last_year")) if quarterly else "",
-                "yoy": percent(row.get("investment_yoy")) if quarterly else "",
+                "yoy": percent_text(row.get("investment_yoy")) if quarterly else "",
             }
         )
     return rows

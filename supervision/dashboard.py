@@ -17,9 +17,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Case, Count, F, Sum, When, Window
 from django.db.models.functions import RowNumber
 from django.utils.dates import MONTHS_AP
-from django.utils.formats import number_format
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from projects.choices import Stage, Status
 from projects.models import AnnualTarget, InvestmentRollup, Project, Region
@@ -27,6 +26,7 @@ from projects.querysets import region_subtree_q
 from projects.templatetags.money import WAN, in_unit
 
 from .choices import BulletinStatus, Indicator, PeriodKind
+from .display import bilingual, change_symbol, percent_text
 from .models import Problem, ServiceLog, SupervisionVisit
 from .models_ranking import Bulletin
 from .periods import Period
@@ -64,14 +64,6 @@ BUCKETS = (
 # --- display helpers ----------------------------------------------------------------------------
 
 
-def percent_text(rate: Decimal | None) -> str:
-    """A fraction as a percentage with 2 decimals: 0.2500 → "25.00%"; "—" for none."""
-    if rate is None:
-        return "—"
-    value = (Decimal(rate) * HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
-    return f"{number_format(value, decimal_pos=2)}%"
-
-
 def progress_value(done: Decimal | int | None, target: Decimal | int | None) -> Decimal | None:
     """Percent of ``target`` reached, 0–100 for a progress bar (the text shows the true figure)."""
     if target is None or not target or done is None:
@@ -86,31 +78,16 @@ def wan_string(amount: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-def english() -> bool:
-    return (get_language() or "").startswith("en")
-
-
-def bilingual(name: str, name_en: str) -> str:
-    return name_en if english() and name_en else name
-
-
 def change_of_rank(change: int | None) -> dict:
-    """A rank change as an arrow, a number and words, so it reads without colour."""
-    if change is None:
-        return {"symbol": "–", "direction": "none", "text": _("no earlier bulletin")}
-    if change > 0:
-        return {
-            "symbol": f"↑{change}",
-            "direction": "up",
-            "text": _("up %(places)s") % {"places": change},
-        }
-    if change < 0:
-        return {
-            "symbol": f"↓{-change}",
-            "direction": "down",
-            "text": _("down %(places)s") % {"places": -change},
-        }
-    return {"symbol": "=", "direction": "same", "text": _("unchanged")}
+    """A rank change as an arrow, a number and words for screen readers."""
+    symbol, direction = change_symbol(change)
+    text = {
+        "none": _("no earlier bulletin"),
+        "up": _("up %(places)s") % {"places": change},
+        "down": _("down %(places)s") % {"places": -(change or 0)},
+        "same": _("unchanged"),
+    }[direction]
+    return {"symbol": symbol, "direction": direction, "text": text}
 
 
 # --- the ranking table ---------------------------------------------------------------------------

@@ -106,3 +106,12 @@ def same_day_last_year(day: datetime.date) -> datetime.date:
         return day.replace(year=day.year - 1)
     except ValueError:
         return day.replace(year=day.year - 1, day=28)
+
+
+# The days a ranking may be asked about, from the web or the API: far enough from the
+# calendar's ends that "the same window a year earlier" always exists.
+RANKING_DATES = (datetime.date(2000, 1, 1), datetime.date(2100, 12, 31))
+
+
+def rankable(day: datetime.date) -> bool:
+    return RANKING_DATES[0] <= day <= RANKING_DATES[1]

@@ -26,17 +26,14 @@ from projects.models import Project
 from . import dashboard as d
 from .bulletins import previous_bulletin
 from .choices import Indicator, PeriodKind
-from .periods import MONTHLY, WEEKLY, period_containing
+from .periods import MONTHLY, WEEKLY, period_containing, rankable
 from .ranking import compute_ranking
 from .selectors import projects_without_complete_team
 from .views import page_of
 
-# The years the period math is asked about (the API's rankings accept the same).
-DATE_RANGE = (datetime.date(2000, 1, 1), datetime.date(2100, 12, 31))
-
 
 def check_date_range(value: datetime.date) -> datetime.date:
-    if value is not None and not DATE_RANGE[0] <= value <= DATE_RANGE[1]:
+    if value is not None and not rankable(value):
         raise ValidationError(_("Give a date between 2000 and 2100."), code="out_of_range")
     return value
 

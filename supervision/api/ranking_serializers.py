@@ -6,8 +6,6 @@ OpenAPI schema, indicator by indicator, so a client knows which values are JSON
 numbers (counts) and which are decimal strings (money, rates, days, scores).
 """
 
-import datetime
-
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -15,9 +13,7 @@ from rest_framework import serializers
 
 from ..choices import Indicator, PeriodKind
 from ..models import Bulletin
-
-# The years a ranking can be asked for; outside them the period math has no meaning here.
-DATE_RANGE = (datetime.date(2000, 1, 1), datetime.date(2100, 12, 31))
+from ..periods import rankable
 
 COUNT_INDICATORS = {
     Indicator.SIGNED,
@@ -44,7 +40,7 @@ class RankingQuerySerializer(serializers.Serializer):
     )
 
     def validate_date(self, value):
-        if not DATE_RANGE[0] <= value <= DATE_RANGE[1]:
+        if not rankable(value):
             raise serializers.ValidationError(_("Give a date between 2000 and 2100."))
         return value
 
