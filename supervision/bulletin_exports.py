@@ -13,7 +13,7 @@ import functools
 import importlib
 import logging
 import subprocess
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from io import BytesIO
 
 from django.template.loader import render_to_string
@@ -27,15 +27,12 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from projects.models import Region
+from projects.templatetags.money import WAN, in_unit
 
 from .choices import Indicator, PeriodKind
 from .display import bilingual, change_symbol, percent_text
 
 logger = logging.getLogger(__name__)
-
-TEN_THOUSAND = Decimal(10000)
-HUNDRED = Decimal(100)
-CENT = Decimal("0.01")
 
 MONEY = frozenset({Indicator.INVESTMENT})
 RATES = frozenset({Indicator.INVESTMENT_RATE, Indicator.PROBLEM_RESOLUTION_RATE})
@@ -74,10 +71,9 @@ def as_number(value):
 
 def wan(amount) -> str:
     """Yuan shown as 万元 with 2 decimals (screens show 万元; storage keeps yuan)."""
-    amount = as_number(amount)
-    if amount is None:
+    value = in_unit(as_number(amount), WAN)
+    if value is None:
         return "—"
-    value = (Decimal(amount) / TEN_THOUSAND).quantize(CENT, rounding=ROUND_HALF_UP)
     return number_format(value, decimal_pos=2, force_grouping=True)
 
 
