@@ -60,10 +60,10 @@ def measure(args, url: str, meta: dict) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from projects.models import InvestmentReport, InvestmentRollup, Project, Region
-    from supervision.bulletins import bulletin_generate
     from supervision.models import Problem
     from supervision.periods import period_containing
-    from supervision.ranking import compute_ranking, scheme_for
+    from supervision.ranking.bulletins import bulletin_generate
+    from supervision.ranking.engine import compute_ranking, scheme_for
 
     period = period_containing("weekly", args.as_of)
     report = {"scale": meta["scale"], "period": period.label, "as_of": str(period.end)}

@@ -34,14 +34,14 @@ def fmt_times(first: float, warm: list[float]) -> str:
 
 def xlsx_function():
     try:
-        from supervision.bulletin_exports import bulletin_xlsx
+        from supervision.ranking.exports import bulletin_xlsx
     except ImportError:
         return None
     return bulletin_xlsx
 
 
 def one_bulletin(period, xlsx) -> tuple[object, int, float, float]:
-    from supervision.bulletins import bulletin_generate
+    from supervision.ranking.bulletins import bulletin_generate
 
     t0 = time.perf_counter()
     bulletin = bulletin_generate(period=period, publish=False)  # a draft is replaced on every run

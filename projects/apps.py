@@ -9,7 +9,7 @@ class ProjectsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from .roles import ensure_role_groups
+        from projects.roles import ensure_role_groups
 
         # Permissions exist only after migrate has run, so the role groups are
         # (re)built then; it is idempotent and keeps groups in step with the code.

@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.drainage import set_override
 
-from .choices import RegionKind, Stage, Status
-from .models import MONEY, AnnualTarget, Industry, InvestmentReport, Project, Region
-from .querysets import region_subtree_q
+from projects.choices import RegionKind, Stage, Status
+from projects.models import MONEY, AnnualTarget, Industry, InvestmentReport, Project, Region
+from projects.querysets import region_subtree_q
 
 
 class StrictBooleanField(forms.Field):

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from .models import MONEY, Enterprise, Industry, Park, Project, Region
-from .services import PROJECT_EDITABLE_FIELDS, first_of_month
+from projects.models import MONEY, Enterprise, Industry, Park, Project, Region
+from projects.services import PROJECT_EDITABLE_FIELDS, first_of_month
 
 STALE = "stale"
 

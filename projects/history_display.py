@@ -10,10 +10,10 @@ from decimal import Decimal
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 
-from .audit import change_reason_label, history_delta
-from .choices import Stage, Status
-from .models import Enterprise, Industry, Park, Project, Region
-from .templatetags.money import money
+from projects.audit import change_reason_label, history_delta
+from projects.choices import Stage, Status
+from projects.models import Enterprise, Industry, Park, Project, Region
+from projects.templatetags.money import money
 
 RELATED = {"enterprise": Enterprise, "region": Region, "park": Park, "industry": Industry}
 CHOICES = {"stage": Stage, "status": Status}

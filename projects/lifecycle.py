@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .audit import field_error, save_audited
-from .choices import Stage, Status
-from .models import Project, StageTransition
+from projects.audit import field_error, save_audited
+from projects.choices import Stage, Status
+from projects.models import Project, StageTransition
 
 
 def _lock(project: Project, version: int | None) -> Project:

@@ -16,14 +16,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .choices import STAGE_DATE_FIELDS, RegionKind, Role, Stage, Status
-from .querysets import (
+from projects.choices import STAGE_DATE_FIELDS, RegionKind, Role, Stage, Status
+from projects.querysets import (
     ProjectChildQuerySet,
     ProjectQuerySet,
     RegionChildQuerySet,
     RegionQuerySet,
 )
-from .validators import REGION_CODE_PATTERN, validate_credit_code, validate_region_code
+from projects.validators import REGION_CODE_PATTERN, validate_credit_code, validate_region_code
 
 # 10 亿元: the threshold of a major project (重大项目).
 MAJOR_PROJECT_THRESHOLD = Decimal("1000000000")
@@ -557,4 +557,4 @@ class StatusChange(models.Model):
 
 
 # Defined in its own module with its services; imported here so Django registers it.
-from .tokens import ApiToken  # noqa: E402, F401
+from projects.tokens import ApiToken  # noqa: E402, F401

@@ -3,7 +3,7 @@
 from django.db import models
 from django.db.models import Q
 
-from .choices import Status
+from projects.choices import Status
 
 
 def region_subtree_q(region, prefix: str = "region") -> Q:

@@ -5,7 +5,7 @@ Row scope (a county user sees only their region) is not a permission: it is
 a role may view or write at all.
 """
 
-from .choices import Role
+from projects.choices import Role
 
 # app label -> models a role may write (add + change). Everyone in a role may view
 # every model of the apps listed under VIEW_APPS.

@@ -16,8 +16,8 @@ from decimal import Decimal
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 
-from .choices import Status
-from .models import InvestmentReport, InvestmentRollup, Project
+from projects.choices import Status
+from projects.models import InvestmentReport, InvestmentRollup, Project
 
 ZERO = Decimal("0")
 

@@ -12,11 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import lifecycle
-from .audit import actor, check_version, save_audited
-from .choices import Status
-from .models import AnnualTarget, Enterprise, InvestmentReport, Project, Region, StatusChange
-from .rollups import rollup_add, rollup_move_project
+from projects import lifecycle
+from projects.audit import actor, check_version, save_audited
+from projects.choices import Status
+from projects.models import AnnualTarget, Enterprise, InvestmentReport, Project, Region, StatusChange
+from projects.rollups import rollup_add, rollup_move_project
 
 # Fields of a project that an edit may change. Stage, stage dates, status and
 # is_major have their own paths (lifecycle, project_cancel, save()).

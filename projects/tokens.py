@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .audit import save_audited
+from projects.audit import save_audited
 
 TOKEN_PREFIX = "zq_"
 

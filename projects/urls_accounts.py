@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views_auth import SignInView
+from projects.views.auth import SignInView
 
 urlpatterns = [
     path("login/", SignInView.as_view(), name="login"),

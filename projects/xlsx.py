@@ -15,9 +15,9 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from .choices import Stage
-from .models import Project
-from .templatetags.money import WAN, in_unit
+from projects.choices import Stage
+from projects.models import Project
+from projects.templatetags.money import WAN, in_unit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_FORMAT = "#,##0.00"

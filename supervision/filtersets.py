@@ -13,8 +13,7 @@ from django_filters.constants import EMPTY_VALUES
 
 from projects.filtersets import BooleanFilter, RegionFilter, UpdatedAfterFilter
 from projects.models import Project
-
-from .choices import (
+from supervision.choices import (
     BulletinStatus,
     PeriodKind,
     ProblemCategory,
@@ -23,7 +22,7 @@ from .choices import (
     Severity,
     WarningColour,
 )
-from .models import Bulletin, Milestone, Problem, ServiceLog, ServiceTeam, SupervisionVisit
+from supervision.models import Bulletin, Milestone, Problem, ServiceLog, ServiceTeam, SupervisionVisit
 
 
 def visible_projects(request):

@@ -11,10 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.choices import RegionKind
 from projects.models import Project, Region, User
-
-from .admin_forms import people_for
-from .choices import ExtensionStatus, ProblemCategory, ServiceKind, Severity
-from .models import Milestone, Person, SupervisionVisit, Unit
+from supervision.admin.forms import people_for
+from supervision.choices import ExtensionStatus, ProblemCategory, ServiceKind, Severity
+from supervision.models import Milestone, Person, SupervisionVisit, Unit
 
 DATE_FORMAT = "%Y-%m-%d"
 

@@ -16,8 +16,7 @@ from simple_history.models import HistoricalRecords
 from projects.choices import Stage
 from projects.models import BilingualNameMixin, Project, Region
 from projects.querysets import ProjectChildQuerySet, RegionChildQuerySet
-
-from .choices import (
+from supervision.choices import (
     ExtensionStatus,
     ProblemCategory,
     ProblemEventKind,
@@ -25,8 +24,9 @@ from .choices import (
     ReminderKind,
     ServiceKind,
     Severity,
+    WarningColour,
 )
-from .querysets import MilestoneQuerySet, ProblemQuerySet, ServiceTeamQuerySet
+from supervision.querysets import MilestoneQuerySet, ProblemQuerySet, ServiceTeamQuerySet
 
 USER = settings.AUTH_USER_MODEL
 
@@ -518,6 +518,11 @@ class Milestone(models.Model):
     def __str__(self):
         return f"{self.title} ({self.due_on})"
 
+    @property
+    def warning_label(self) -> str:
+        """The colour's name, on a milestone read with ``with_warning``."""
+        return WarningColour(self.warning).label
+
 
 class MilestoneTemplate(BilingualNameMixin, models.Model):
     """A step of the default reverse schedule, counted back from the target production date."""
@@ -568,4 +573,4 @@ class Reminder(models.Model):
 
 
 # Rankings and bulletins live in their own module; importing them here registers them with the app.
-from .models_ranking import Bulletin, BulletinRequest, RankingScheme, RankingWeight  # noqa: E402, F401
+from supervision.models_ranking import Bulletin, BulletinRequest, RankingScheme, RankingWeight  # noqa: E402, F401

@@ -14,9 +14,9 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .choices import LOWER_IS_BETTER, BulletinStatus, Indicator, PeriodKind, RequestStatus
-from .periods import Period
-from .querysets import BulletinQuerySet
+from supervision.choices import LOWER_IS_BETTER, BulletinStatus, Indicator, PeriodKind, RequestStatus
+from supervision.periods import Period
+from supervision.querysets import BulletinQuerySet
 
 USER = settings.AUTH_USER_MODEL
 

@@ -5,7 +5,7 @@ own, but a move is the same service call from both; each passes the version its 
 loaded with. The functions return nothing: the screens say what happened themselves.
 """
 
-from . import services
+from supervision import services
 
 
 def assign(problem, data, user, *, version):

@@ -6,8 +6,7 @@ from django.db import models
 from django.db.models import Case, Q, Value, When
 
 from projects.querysets import ProjectChildQuerySet
-
-from .choices import OPEN_PROBLEM_STATUSES, BulletinStatus, WarningColour
+from supervision.choices import OPEN_PROBLEM_STATUSES, BulletinStatus, WarningColour
 
 # A milestone due within this many days (today included) is yellow.
 WARNING_WINDOW_DAYS = 7

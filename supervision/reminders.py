@@ -20,9 +20,8 @@ from django.utils.translation import gettext as _
 
 from projects.choices import Role, Status
 from projects.models import User
-
-from .choices import ReminderKind
-from .models import Milestone, Problem, Reminder
+from supervision.choices import ReminderKind
+from supervision.models import Milestone, Problem, Reminder
 
 logger = logging.getLogger(__name__)
 

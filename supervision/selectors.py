@@ -3,8 +3,7 @@
 from django.db.models import Exists, OuterRef
 
 from projects.models import Project
-
-from .models import ServiceTeam
+from supervision.models import ServiceTeam
 
 
 def projects_without_complete_team(queryset=None):

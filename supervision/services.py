@@ -21,9 +21,8 @@ from projects.audit import actor, check_version, field_error, save_audited
 from projects.choices import Stage, Status
 from projects.models import Project
 from projects.roles import is_leader
-
-from .choices import ExtensionStatus, ProblemEventKind, ProblemStatus, Severity
-from .models import (
+from supervision.choices import ExtensionStatus, ProblemEventKind, ProblemStatus, Severity
+from supervision.models import (
     ExtensionRequest,
     Milestone,
     MilestoneTemplate,
@@ -33,7 +32,7 @@ from .models import (
     ServiceTeam,
     SupervisionVisit,
 )
-from .periods import subtract_working_days
+from supervision.periods import subtract_working_days
 
 
 def _move_date(problem: Problem, on: datetime.date | None) -> datetime.date:

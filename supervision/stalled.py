@@ -23,8 +23,7 @@ from django.utils.translation import gettext as _
 from projects import services as project_services
 from projects.choices import Stage, Status
 from projects.models import InvestmentReport, Project
-
-from .periods import add_months
+from supervision.periods import add_months
 
 # A project in production has finished investing; only unfinished ones can be 半拉子.
 UNFINISHED_STAGES = [Stage.SIGNED, Stage.LAND_SUPPLIED, Stage.STARTED, Stage.COMPLETED]

@@ -1,8 +1,11 @@
-"""The supervision pages, mounted at the site root (zhaoqing_tracker/urls.py)."""
+"""The pages of the work (problems, service teams and logs, milestones, visits), mounted at the site
+root with the ranking's pages under one namespace, "supervision" (zhaoqing_tracker/urls.py)."""
 
 from django.urls import path
 
-from . import views_bulletins, views_dashboard, views_problems, views_projects, views_visits
+from supervision.views import problems as views_problems
+from supervision.views import projects as views_projects
+from supervision.views import visits as views_visits
 
 app_name = "supervision"
 
@@ -45,13 +48,4 @@ urlpatterns = [
     ),
     path("visits/", views_visits.visit_list, name="visit_list"),
     path("visits/new/", views_visits.visit_record, name="visit_record"),
-    # The leaders' pages: the dashboard (also the site's home page), a region, bulletins.
-    path("", views_dashboard.dashboard, name="dashboard"),
-    path("dashboard/without-team/", views_dashboard.projects_without_team, name="projects_without_team"),
-    path("regions/<str:code>/", views_dashboard.region_detail, name="region"),
-    path("bulletins/", views_bulletins.bulletin_list, name="bulletin_list"),
-    path("bulletins/generate/", views_bulletins.bulletin_generate, name="bulletin_generate"),
-    path("bulletins/<int:pk>/", views_bulletins.bulletin_detail, name="bulletin_detail"),
-    path("bulletins/<int:pk>/publish/", views_bulletins.bulletin_publish, name="bulletin_publish"),
-    path("bulletins/<int:pk>/correct/", views_bulletins.bulletin_correct, name="bulletin_correct"),
 ]

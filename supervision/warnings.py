@@ -6,8 +6,8 @@ tests check that the two agree.
 
 import datetime
 
-from .choices import WarningColour
-from .querysets import WARNING_WINDOW_DAYS
+from supervision.choices import WarningColour
+from supervision.querysets import WARNING_WINDOW_DAYS
 
 
 def milestone_warning(*, due_on: datetime.date, done_on: datetime.date | None, today: datetime.date) -> str:

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from projects import lifecycle, services
-from projects.admin import wan_yuan
+from projects.admin.base import wan_yuan
 from projects.choices import Stage, Status
 from projects.models import (
     AnnualTarget,
@@ -442,8 +442,8 @@ def test_a_user_is_added_with_a_region(su_client, region):
 def test_a_refusal_that_no_form_can_show_becomes_a_message_not_a_500(su_client, project, monkeypatch):
     from django.core.exceptions import ValidationError
 
-    from projects.admin import ProjectAdmin
-    from projects.admin_forms import ServiceRefused
+    from projects.admin.forms import ServiceRefused
+    from projects.admin.records import ProjectAdmin
 
     def refuse(self, request, obj, form, change):
         raise ServiceRefused(ValidationError("refused for a test"), prefix="nowhere")

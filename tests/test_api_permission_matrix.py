@@ -26,8 +26,6 @@ from projects.choices import Role, Stage
 from projects.models import AnnualTarget, InvestmentReport, Project, Region, User
 from supervision import services as supervision_services
 from supervision.api.urls import router as supervision_router
-from supervision.bulletin_exports import pdf_available
-from supervision.bulletins import bulletin_generate
 from supervision.choices import PeriodKind, ProblemCategory, ServiceKind
 from supervision.models import (
     Bulletin,
@@ -40,6 +38,8 @@ from supervision.models import (
     Unit,
 )
 from supervision.periods import period_containing
+from supervision.ranking.bulletins import bulletin_generate
+from supervision.ranking.exports import pdf_available
 
 pytestmark = pytest.mark.usefixtures("english")
 

@@ -13,10 +13,10 @@ from rest_framework.test import APIClient
 from projects import lifecycle, services
 from projects.choices import Stage
 from projects.models import Region
-from supervision.bulletins import bulletin_generate
 from supervision.choices import Indicator
 from supervision.periods import period_containing
-from supervision.ranking_schemes import ranking_scheme_set
+from supervision.ranking.bulletins import bulletin_generate
+from supervision.ranking.schemes import ranking_scheme_set
 
 pytestmark = pytest.mark.usefixtures("english")
 

@@ -17,7 +17,7 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from projects.models import Region
 from supervision.choices import BulletinStatus, PeriodKind
 from supervision.models_ranking import Bulletin
-from supervision.tasks import generate_bulletin_task
+from supervision.ranking.tasks import generate_bulletin_task
 from zhaoqing_tracker.beat import AdminEditableScheduler
 from zhaoqing_tracker.celery import app
 

@@ -11,11 +11,11 @@ from openpyxl import load_workbook
 
 from projects import lifecycle, services
 from projects.choices import Stage
-from supervision import bulletin_exports
-from supervision.bulletin_exports import bulletin_html, bulletin_pdf, bulletin_xlsx, pdf_available
-from supervision.bulletins import bulletin_generate
 from supervision.choices import PeriodKind
 from supervision.periods import period_containing
+from supervision.ranking import exports as bulletin_exports
+from supervision.ranking.bulletins import bulletin_generate
+from supervision.ranking.exports import bulletin_html, bulletin_pdf, bulletin_xlsx, pdf_available
 
 A, B = "441202", "441203"  # 端州区, 鼎湖区
 Q4_2023 = period_containing(PeriodKind.QUARTERLY, datetime.date(2023, 10, 1))
@@ -179,7 +179,7 @@ def test_html_page(quarterly):
 
 
 def test_html_page_in_chinese_with_the_revision_reason(quarterly):
-    from supervision.bulletins import bulletin_revise
+    from supervision.ranking.bulletins import bulletin_revise
 
     revised = bulletin_revise(bulletin=quarterly, reason="更正鼎湖区投资数据", by=None)
     page = bulletin_html(revised)

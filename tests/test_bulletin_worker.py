@@ -36,11 +36,11 @@ from projects import lifecycle
 from projects import services as project_services
 from projects.choices import Role, Stage
 from projects.models import Region
-from supervision.bulletins import bulletin_request, finish_requested_bulletins
 from supervision.choices import BulletinStatus, PeriodKind, RequestStatus
 from supervision.models_ranking import Bulletin, BulletinRequest
 from supervision.periods import last_complete_period
-from supervision.tasks import finish_requested_bulletins_task, generate_bulletin_task
+from supervision.ranking.bulletins import bulletin_request, finish_requested_bulletins
+from supervision.ranking.tasks import finish_requested_bulletins_task, generate_bulletin_task
 from tests.worker import Worker, broker, closed_port, database_url, private_queue, wait_for, worker_backends
 
 VISIBILITY_TIMEOUT = 3  # seconds before Redis hands a dead worker's message out again

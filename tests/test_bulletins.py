@@ -14,19 +14,19 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from projects import services as project_services
-from supervision import bulletins as bulletins_module
-from supervision import tasks
-from supervision.bulletins import (
+from supervision.choices import BulletinStatus, PeriodKind, RequestStatus
+from supervision.management.commands import generate_bulletin as command_module
+from supervision.models_ranking import Bulletin, BulletinRequest
+from supervision.periods import Period, period_containing
+from supervision.ranking import bulletins as bulletins_module
+from supervision.ranking import tasks
+from supervision.ranking.bulletins import (
     bulletin_generate,
     bulletin_publish,
     bulletin_request,
     bulletin_revise,
     finish_requested_bulletins,
 )
-from supervision.choices import BulletinStatus, PeriodKind, RequestStatus
-from supervision.management.commands import generate_bulletin as command_module
-from supervision.models_ranking import Bulletin, BulletinRequest
-from supervision.periods import Period, period_containing
 from tests.ranking_fixtures import A, B, C, D, E
 from tests.worker import broker, closed_port
 

@@ -21,7 +21,7 @@ from supervision.choices import Indicator, PeriodKind, ProblemCategory, ProblemS
 from supervision.models import Problem
 from supervision.models_ranking import RankingScheme, RankingWeight
 from supervision.periods import Period, period_containing
-from supervision.ranking import compute_ranking, ranking_as_json
+from supervision.ranking.engine import compute_ranking, ranking_as_json
 from tests.ranking_fixtures import A, B, C, D, E, rows_by_code
 
 pytest_plugins = ["tests.ranking_fixtures"]

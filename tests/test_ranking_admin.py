@@ -13,11 +13,11 @@ from django.utils import timezone
 
 from projects import services
 from projects.models import User
-from supervision.bulletins import bulletin_generate
 from supervision.choices import BulletinStatus, Indicator, RequestStatus
 from supervision.models_ranking import Bulletin, BulletinRequest, RankingScheme
-from supervision.ranking import compute_ranking, scheme_for
-from supervision.ranking_schemes import WEIGHTABLE, ranking_scheme_set
+from supervision.ranking.bulletins import bulletin_generate
+from supervision.ranking.engine import compute_ranking, scheme_for
+from supervision.ranking.schemes import WEIGHTABLE, ranking_scheme_set
 from tests.test_bulletin_exports import Q1_2024, Q4_2023, A, B, build_race, row_of
 
 SCHEME_ADD = reverse("admin:supervision_rankingscheme_add")

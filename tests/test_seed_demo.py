@@ -24,7 +24,6 @@ from django.db.models.functions import Concat
 from django.test import override_settings
 from django.utils import timezone
 
-from projects import demo_data
 from projects.choices import Role, Stage, Status
 from projects.models import (
     AnnualTarget,
@@ -44,6 +43,7 @@ from supervision.choices import (
     ServiceKind,
     WarningColour,
 )
+from supervision.demo import project_data as demo_data
 from supervision.models import (
     ExtensionRequest,
     Milestone,

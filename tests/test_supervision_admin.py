@@ -537,7 +537,7 @@ def test_project_page_inlines_show_the_timeline(superuser, every_object, monkeyp
     from django.contrib import admin
 
     from projects.models import Project
-    from supervision.admin_inlines import PROJECT_INLINES
+    from supervision.admin.inlines import PROJECT_INLINES
 
     project_admin = admin.site._registry[Project]
     own = project_admin.get_inlines

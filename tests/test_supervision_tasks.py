@@ -17,12 +17,8 @@ from projects.choices import Role, Status
 from projects.models import Project, StatusChange
 from supervision import services
 from supervision.models import Reminder
-from supervision.tasks import (
-    detect_stalled_projects,
-    finish_requested_bulletins_task,
-    generate_bulletin_task,
-    send_overdue_reminders_task,
-)
+from supervision.ranking.tasks import finish_requested_bulletins_task, generate_bulletin_task
+from supervision.tasks import detect_stalled_projects, send_overdue_reminders_task
 from tests.supervision_fixtures import DAY
 from zhaoqing_tracker.celery import app
 

@@ -19,11 +19,12 @@ from projects import lifecycle
 from projects import services as project_services
 from projects.choices import RegionKind, Stage
 from projects.models import Region
-from supervision import bulletins, services
+from supervision import services
 from supervision.choices import BulletinStatus, ProblemCategory, RequestStatus
 from supervision.models import Person, Unit
 from supervision.models_ranking import Bulletin, BulletinRequest
 from supervision.periods import period_containing
+from supervision.ranking import bulletins
 from tests.conftest import RANKED_CODES
 from tests.worker import broker, closed_port
 
@@ -499,7 +500,7 @@ def test_bulletin_list_shows_published_to_all_and_drafts_to_the_admin(
 
 
 def test_bulletin_detail(published, draft, county_leader, monkeypatch):
-    from supervision import bulletin_exports
+    from supervision.ranking import exports as bulletin_exports
 
     client = browser(county_leader)
     monkeypatch.setattr(bulletin_exports, "pdf_available", lambda: False)

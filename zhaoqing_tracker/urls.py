@@ -5,7 +5,9 @@ from django.utils.functional import lazy
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from supervision.views_dashboard import dashboard
+from supervision import urls as work_urls
+from supervision.ranking import urls as ranking_urls
+from supervision.ranking.views.dashboard import dashboard
 
 urlpatterns = [
     # The language switch posts here (django.views.i18n.set_language).
@@ -15,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("projects.api.urls")),
     path("api/v1/", include("supervision.api.urls")),
+    path("api/v1/", include("supervision.ranking.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # The browser UI: sign-in (names "login", "logout") and the staff workspace of projects.
@@ -24,5 +27,6 @@ urlpatterns = [
     path("", dashboard, name="home"),
     # Browsers ask for /favicon.ico whatever the page says (the printable bulletin has no <link>).
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg"), permanent=True)),
-    path("", include("supervision.urls")),
+    # The work and the county race share the "supervision" namespace (supervision:dashboard, …).
+    path("", include((work_urls.urlpatterns + ranking_urls.urlpatterns, "supervision"))),
 ]

@@ -10,8 +10,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import lifecycle, services
-from .admin_forms import AdvanceStageForm, ReasonForm
+from projects import lifecycle, services
+from projects.admin.forms import AdvanceStageForm, ReasonForm
 
 CONFIRM_TEMPLATE = "admin/projects/project/action_confirmation.html"
 # How many of the selected projects the confirmation page lists by name.

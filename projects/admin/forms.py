@@ -11,8 +11,8 @@ from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import AnnualTarget, Enterprise, InvestmentReport, Project
-from .services import first_of_month
+from projects.models import AnnualTarget, Enterprise, InvestmentReport, Project
+from projects.services import first_of_month
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from projects import services
+from projects.choices import Stage
+from projects.models import MONEY, AnnualTarget, Enterprise, Industry, InvestmentReport, Park, Project, Region
+from projects.validators import validate_credit_code
 from zhaoqing_tracker.api.fields import RegionCodeField, ScopedPrimaryKeyField, SlugField
-
-from .. import services
-from ..choices import Stage
-from ..models import MONEY, AnnualTarget, Enterprise, Industry, InvestmentReport, Park, Project, Region
-from ..validators import validate_credit_code
 
 MAX_INT = 2**31 - 1
 NOTE_MAX_LENGTH = 2000

@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from projects.api import views
 
 router = SimpleRouter()
 router.register("regions", views.RegionViewSet, basename="region")

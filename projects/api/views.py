@@ -13,17 +13,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 
-from zhaoqing_tracker.api.concurrency import check_if_match
-from zhaoqing_tracker.api.filters import StableOrderingFilter, StrictFilterBackend
-from zhaoqing_tracker.api.pagination import StableCursorPagination
-from zhaoqing_tracker.api.permissions import RolePermissions
-from zhaoqing_tracker.api.viewsets import VersionedViewSet
-
-from .. import lifecycle
-from ..audit import history_delta
-from ..filtersets import AnnualTargetFilterSet, InvestmentReportFilterSet, ProjectFilterSet, RegionFilterSet
-from ..models import AnnualTarget, Industry, InvestmentReport, Project, Region
-from .serializers import (
+from projects import lifecycle
+from projects.api.serializers import (
     AdvanceSerializer,
     AnnualTargetSerializer,
     InvestmentReportSerializer,
@@ -32,6 +23,19 @@ from .serializers import (
     RegionSerializer,
     RevertSerializer,
 )
+from projects.audit import history_delta
+from projects.filtersets import (
+    AnnualTargetFilterSet,
+    InvestmentReportFilterSet,
+    ProjectFilterSet,
+    RegionFilterSet,
+)
+from projects.models import AnnualTarget, Industry, InvestmentReport, Project, Region
+from zhaoqing_tracker.api.concurrency import check_if_match
+from zhaoqing_tracker.api.filters import StableOrderingFilter, StrictFilterBackend
+from zhaoqing_tracker.api.pagination import StableCursorPagination
+from zhaoqing_tracker.api.permissions import RolePermissions
+from zhaoqing_tracker.api.viewsets import VersionedViewSet
 
 IF_MATCH = OpenApiParameter(
     "If-Match",

@@ -20,14 +20,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import lifecycle, services
-from .choices import Status
-from .forms import AdvanceForm, InvestmentForm, MonthField, ProjectForm, ReasonForm, is_stale
-from .history_display import display_value
-from .models import InvestmentReport, Project
-from .services import PROJECT_EDITABLE_FIELDS
-from .templatetags.money import money
-from .views import visible_project
+from projects import lifecycle, services
+from projects.choices import Status
+from projects.forms import AdvanceForm, InvestmentForm, MonthField, ProjectForm, ReasonForm, is_stale
+from projects.history_display import display_value
+from projects.models import InvestmentReport, Project
+from projects.services import PROJECT_EDITABLE_FIELDS
+from projects.templatetags.money import money
+from projects.views.pages import visible_project
 
 GET_POST = require_http_methods(["GET", "POST"])
 PROJECT_RELATED = ("enterprise", "region", "park", "industry")

@@ -18,16 +18,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from supervision.choices import WarningColour
-from supervision.models import Milestone, ServiceTeam
-
-from .choices import Stage, Status
-from .filtersets import ProjectFilterSet
-from .forms import DateInput, scoped_regions
-from .history_display import project_history
-from .models import Project
-from .templatetags.money import WAN, in_unit
-from .xlsx import xlsx_response
+from projects.choices import Stage, Status
+from projects.filtersets import ProjectFilterSet
+from projects.forms import DateInput, scoped_regions
+from projects.history_display import project_history
+from projects.models import Project
+from projects.templatetags.money import WAN, in_unit
+from projects.xlsx import xlsx_response
 
 PAGE_SIZE = 50
 # ?sort= values: the only orderings offered, each ending in the id so that a page boundary
@@ -154,14 +151,13 @@ def project_export(request):
 @require_safe
 @login_required
 def project_detail(request, pk):
-    project = visible_project(request, pk, "enterprise", "region", "park", "industry")
+    # The page shows the project's supervision too (its five-one team, problems, service logs and
+    # milestones), read through the reverse relations the supervision app declares.
+    team = [f"service_team__{role}" for role in ("county_leader", "chief_officer", "specialist", "unit")]
+    project = visible_project(request, pk, "enterprise", "region", "park", "industry", *team)
     today = timezone.localdate()
     reports = list(project.investment_reports.select_related("reported_by").order_by("month"))
-    milestones = list(
-        Milestone.objects.filter(project=project).with_warning(today).select_related("responsible")
-    )
-    for milestone in milestones:
-        milestone.warning_label = WarningColour(milestone.warning).label
+    milestones = list(project.milestones.with_warning(today).select_related("responsible"))
     context = {
         "project": project,
         "stages": _stage_rows(project),
@@ -175,9 +171,7 @@ def project_detail(request, pk):
         "investment_total": sum((r.amount for r in reports), Decimal("0")),
         "chart": _investment_chart(reports[-CHART_MONTHS:]),
         "problems": project.problems.select_related("responsible_unit").order_by("-raised_on", "-id"),
-        "team": ServiceTeam.objects.filter(project=project)
-        .select_related("county_leader", "chief_officer", "specialist", "unit")
-        .first(),
+        "team": getattr(project, "service_team", None),
         "service_logs": project.service_logs.select_related("person")[:SERVICE_LOG_ROWS],
         "history": project_history(project, limit=HISTORY_ROWS),
         **workspace_permissions(request.user),

@@ -19,9 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from projects.roles import is_leader
-
-from . import problem_moves, services
-from .admin_forms import (
+from supervision import problem_moves, services
+from supervision.admin.forms import (
     AssignForm,
     DecideExtensionForm,
     ExtensionForm,
@@ -31,8 +30,8 @@ from .admin_forms import (
     VerifyForm,
     add_service_error,
 )
-from .choices import ExtensionStatus, ProblemStatus
-from .models import ExtensionRequest
+from supervision.choices import ExtensionStatus, ProblemStatus
+from supervision.models import ExtensionRequest
 
 MOVE_TEMPLATE = "admin/supervision/move_form.html"
 

@@ -11,11 +11,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from projects.admin_forms import ServiceForm
+from projects.admin.forms import ServiceForm
 from projects.models import Project, User
 from projects.querysets import region_subtree_q
-
-from .models import Milestone, Person, Problem, ServiceLog, ServiceTeam, SupervisionVisit, Unit
+from supervision.models import Milestone, Person, Problem, ServiceLog, ServiceTeam, SupervisionVisit, Unit
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3, "cols": 60})
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from .choices import OPEN_PROBLEM_STATUSES, WarningColour
-from .models import ExtensionRequest, Milestone, Problem, ProblemEvent, ServiceTeam
+from supervision.choices import OPEN_PROBLEM_STATUSES, WarningColour
+from supervision.models import ExtensionRequest, Milestone, Problem, ProblemEvent, ServiceTeam
 
 # Background and text colour of each warning badge.
 BADGE_STYLES = {

@@ -14,10 +14,8 @@ from rest_framework.validators import UniqueValidator
 
 from projects.models import Project, User
 from projects.querysets import region_subtree_q
-from zhaoqing_tracker.api.fields import RegionCodeField, ScopedPrimaryKeyField, SlugField
-
-from .. import services
-from ..choices import (
+from supervision import services
+from supervision.choices import (
     OPEN_PROBLEM_STATUSES,
     ExtensionStatus,
     ProblemCategory,
@@ -27,7 +25,7 @@ from ..choices import (
     Severity,
     WarningColour,
 )
-from ..models import (
+from supervision.models import (
     ExtensionRequest,
     Milestone,
     Person,
@@ -38,7 +36,8 @@ from ..models import (
     SupervisionVisit,
     Unit,
 )
-from ..warnings import milestone_warning
+from supervision.warnings import milestone_warning
+from zhaoqing_tracker.api.fields import RegionCodeField, ScopedPrimaryKeyField, SlugField
 
 # Dates a plan can be counted back from without leaving the calendar.
 PLAN_DATE_RANGE = (datetime.date(2000, 1, 1), datetime.date(2099, 12, 31))

@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from . import ranking_views, views
+from supervision.api import views
 
 router = SimpleRouter()
 router.register("problems", views.ProblemViewSet, basename="problem")
@@ -8,7 +8,5 @@ router.register("service-teams", views.ServiceTeamViewSet, basename="service-tea
 router.register("visits", views.VisitViewSet, basename="visit")
 router.register("service-logs", views.ServiceLogViewSet, basename="service-log")
 router.register("milestones", views.MilestoneViewSet, basename="milestone")
-router.register("rankings", ranking_views.RankingViewSet, basename="ranking")
-router.register("bulletins", ranking_views.BulletinViewSet, basename="bulletin")
 
 urlpatterns = router.urls

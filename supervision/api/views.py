@@ -11,18 +11,16 @@ from rest_framework.response import Response
 
 from projects.models import Project
 from projects.roles import LEADER_ROLES
-from zhaoqing_tracker.api.concurrency import check_if_match
-from zhaoqing_tracker.api.viewsets import ReadOnlyScopedViewSet, VersionedViewSet
-
-from .. import services
-from ..filtersets import (
+from supervision import services
+from supervision.api import serializers as s
+from supervision.filtersets import (
     MilestoneFilterSet,
     ProblemFilterSet,
     ServiceLogFilterSet,
     ServiceTeamFilterSet,
     VisitFilterSet,
 )
-from ..models import (
+from supervision.models import (
     ExtensionRequest,
     Milestone,
     Problem,
@@ -31,7 +29,8 @@ from ..models import (
     ServiceTeam,
     SupervisionVisit,
 )
-from . import serializers as s
+from zhaoqing_tracker.api.concurrency import check_if_match
+from zhaoqing_tracker.api.viewsets import ReadOnlyScopedViewSet, VersionedViewSet
 
 IF_MATCH = OpenApiParameter(
     "If-Match",

@@ -1,19 +1,23 @@
-"""The demo data set of ``manage.py seed_demo``: the projects part and what both parts share.
+"""The demo data set of ``manage.py seed_demo``, both apps' parts, and what they share.
 
-- ``seeder``: about 300 projects planned in memory, then written through the services
+- ``project_seeder``: about 300 projects planned in memory, then written through the services
   and the lifecycle, with monthly investment and annual targets;
+- ``supervision_seeder``: units, officials, five-one teams, visits, problems, service logs and
+  milestones, written through supervision.services, then the stalled check;
+- ``problems``: the problems planned in memory, each with the moves it has made by today;
+- ``bulletins``: the published bulletins of the demo's past periods;
 - ``users``: one login per role, and the table of logins the command prints;
 - ``clock``: "recorded at" moments in office hours of the simulated days;
-- ``summary``: the counts printed after seeding.
+- ``project_summary``, ``supervision_summary``: the counts printed after seeding.
 
-The supervision work on the projects is seeded by ``supervision.demo``. Static reference
-data (industries, parks, name fragments) lives in ``projects.demo_data``.
+Static reference data lives in ``project_data`` (industries, parks, name fragments) and
+``supervision_data`` (unit kinds, names, problem texts).
 """
 
 import datetime
 
-from projects import demo_data
 from projects.models import Project
+from supervision.demo import project_data as demo_data
 from supervision.periods import add_months
 
 # The day of the city's mobilisation meeting for the "general battle". Each random

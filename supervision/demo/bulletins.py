@@ -11,10 +11,10 @@ import datetime
 
 from django.utils import timezone
 
-from ..bulletins import bulletin_generate
-from ..choices import PeriodKind
-from ..models import Bulletin
-from ..periods import last_complete_period
+from supervision.choices import PeriodKind
+from supervision.models import Bulletin
+from supervision.periods import last_complete_period
+from supervision.ranking.bulletins import bulletin_generate
 
 HOW_MANY = {PeriodKind.WEEKLY: 12, PeriodKind.MONTHLY: 6, PeriodKind.QUARTERLY: 4}
 

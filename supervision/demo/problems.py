@@ -10,10 +10,9 @@ import random
 from dataclasses import dataclass, field
 
 from projects.choices import Stage
-from projects.demo import DAY
 from projects.models import Project
-from supervision import demo_data as supervision_data
 from supervision.choices import ProblemCategory
+from supervision.demo import DAY, supervision_data
 from supervision.models import SupervisionVisit
 
 PROBLEM_COUNT = 150

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.db.models import Q
 
-from projects import demo_data, lifecycle, services
+from projects import lifecycle, services
 from projects.choices import Role, Stage
 from projects.models import (
     Enterprise,
@@ -29,11 +29,11 @@ from projects.models import (
     StatusChange,
 )
 from projects.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
+from supervision.demo import DAY, SEED, month_range
+from supervision.demo import project_data as demo_data
+from supervision.demo.clock import Clock
+from supervision.demo.users import users_by_region
 from supervision.periods import add_months
-
-from . import DAY, SEED, month_range
-from .clock import Clock
-from .users import users_by_region
 
 HISTORY_DAYS = 730
 

@@ -13,13 +13,13 @@ from decimal import Decimal
 
 from projects.audit import save_audited
 from projects.choices import Role, Stage, Status
-from projects.demo import DAY, SEED, demo_projects, month_range
-from projects.demo.clock import Clock
-from projects.demo.users import users_by_region
 from projects.models import Project, StatusChange
-from supervision import demo_data as supervision_data
 from supervision import services as supervision_services
 from supervision.choices import ProblemEventKind, ServiceKind, Severity
+from supervision.demo import DAY, SEED, demo_projects, month_range, supervision_data
+from supervision.demo.clock import Clock
+from supervision.demo.problems import ProblemPlan, plan_problems
+from supervision.demo.users import users_by_region
 from supervision.models import (
     ExtensionRequest,
     Milestone,
@@ -34,8 +34,6 @@ from supervision.models import (
 )
 from supervision.periods import add_months, is_working_day
 from supervision.stalled import detect_stalled
-
-from .problems import ProblemPlan, plan_problems
 
 # Target production date of a project not yet in production: days after its current stage's
 # date. The targets are ambitious ("Zhaoqing speed"), so many projects run behind them.

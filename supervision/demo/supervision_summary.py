@@ -6,10 +6,10 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from projects import demo_data
 from projects.choices import Status
 from projects.models import StatusChange
 from supervision.choices import ExtensionStatus, ProblemEventKind, ProblemStatus, WarningColour
+from supervision.demo import project_data as demo_data
 from supervision.models import (
     ExtensionRequest,
     Milestone,

@@ -3,9 +3,9 @@
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
-from projects import demo_data
 from projects.choices import Role
 from projects.models import User
+from supervision.demo import project_data as demo_data
 
 
 def demo_user_specs(regions):

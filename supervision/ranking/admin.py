@@ -19,16 +19,26 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from projects.admin import BaseAdmin
-from projects.admin_forms import ServiceForm, ServiceSaveMixin
-
-from .admin_actions import _render_form_page
-from .admin_forms import TEXTAREA, add_service_error
-from .bulletin_exports import column_labels, pdf_available, printed_indicators, scheme_weights, table_rows
-from .bulletins import bulletin_generate, bulletin_publish, bulletin_revise, finish_requested_bulletins
-from .choices import DEFAULT_WEIGHTS, LOWER_IS_BETTER, Indicator
-from .models_ranking import Bulletin, BulletinRequest, RankingScheme
-from .ranking_schemes import WEIGHTABLE, can_set_schemes, ranking_scheme_set
+from projects.admin.base import BaseAdmin
+from projects.admin.forms import ServiceForm, ServiceSaveMixin
+from supervision.admin.actions import _render_form_page
+from supervision.admin.forms import TEXTAREA, add_service_error
+from supervision.choices import DEFAULT_WEIGHTS, LOWER_IS_BETTER, Indicator
+from supervision.models_ranking import Bulletin, BulletinRequest, RankingScheme
+from supervision.ranking.bulletins import (
+    bulletin_generate,
+    bulletin_publish,
+    bulletin_revise,
+    finish_requested_bulletins,
+)
+from supervision.ranking.exports import (
+    column_labels,
+    pdf_available,
+    printed_indicators,
+    scheme_weights,
+    table_rows,
+)
+from supervision.ranking.schemes import WEIGHTABLE, can_set_schemes, ranking_scheme_set
 
 # The files of a bulletin, served by the REST API at /api/v1/bulletins/<id>/<kind>/.
 DOWNLOADS = (("xlsx", _("Excel")), ("html", _("Printable page")), ("pdf", _("PDF")))

@@ -17,6 +17,7 @@ import datetime
 import logging
 from decimal import ROUND_HALF_UP, Decimal
 
+from celery import current_app
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -24,13 +25,17 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from projects.audit import actor, save_audited
-
-from .choices import BulletinStatus, PeriodKind, RequestStatus
-from .models_ranking import Bulletin, BulletinRequest
-from .periods import Period, period_containing
-from .ranking import RATE, compute_ranking, ranking_as_json
+from supervision.choices import BulletinStatus, PeriodKind, RequestStatus
+from supervision.models_ranking import Bulletin, BulletinRequest
+from supervision.periods import Period, period_containing
+from supervision.ranking.engine import RATE, compute_ranking, ranking_as_json
 
 logger = logging.getLogger(__name__)
+
+# The tasks (supervision/ranking/tasks.py) by name: that module imports this one, and the names
+# are what beat rows and queued messages refer to.
+GENERATE_BULLETIN = "supervision.tasks.generate_bulletin_task"
+FINISH_REQUESTED_BULLETINS = "supervision.tasks.finish_requested_bulletins_task"
 
 # A request that failed this many times is left for a person to look at.
 MAX_ATTEMPTS = 5
@@ -180,8 +185,6 @@ def bulletin_request(*, period: Period, by, publish: bool = False) -> BulletinRe
     request before it is committed; the message is not deferred to on_commit
     because the page must learn at once whether the queue took it.
     """
-    from .tasks import generate_bulletin_task  # the tasks module imports this one
-
     with transaction.atomic():
         request = _request_row(period, by=by, publish=publish)
         request = BulletinRequest.objects.select_for_update().get(pk=request.pk)
@@ -190,10 +193,10 @@ def bulletin_request(*, period: Period, by, publish: bool = False) -> BulletinRe
         request.save()
 
     try:
-        generate_bulletin_task.apply_async(
+        current_app.signature(
+            GENERATE_BULLETIN,
             kwargs={"kind": period.kind, "date": period.start.isoformat(), "publish": publish},
-            retry=False,
-        )
+        ).apply_async(retry=False)
     except (BrokerUnavailable, ConnectionError, OSError) as exc:
         logger.warning("bulletin request %s left for the sweeper: %s", request.pk, exc)
         error = _("The task queue is unavailable: %(error)s") % {"error": exc}

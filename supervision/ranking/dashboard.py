@@ -24,14 +24,13 @@ from projects.choices import Stage, Status
 from projects.models import AnnualTarget, InvestmentRollup, Project, Region
 from projects.querysets import region_subtree_q
 from projects.templatetags.money import WAN, in_unit
-
-from .choices import BulletinStatus, Indicator, PeriodKind
-from .display import bilingual, change_symbol, percent_text
-from .models import Problem, ServiceLog, SupervisionVisit
-from .models_ranking import Bulletin
-from .periods import Period
-from .ranking import Ranking, Row, compute_ranking
-from .selectors import projects_without_complete_team
+from supervision.choices import BulletinStatus, Indicator, PeriodKind
+from supervision.models import Problem, ServiceLog, SupervisionVisit
+from supervision.models_ranking import Bulletin
+from supervision.periods import Period
+from supervision.ranking.display import bilingual, change_symbol, percent_text
+from supervision.ranking.engine import Ranking, Row, compute_ranking
+from supervision.selectors import projects_without_complete_team
 
 # Rows shown in each list before "show all".
 LIST_ROWS = 10

@@ -45,11 +45,10 @@ from django.db.models.functions import Coalesce
 
 from projects.choices import Status
 from projects.models import AnnualTarget, InvestmentRollup, Project, Region
-
-from .choices import DEFAULT_WEIGHTS, LOWER_IS_BETTER, Indicator
-from .models import Problem
-from .models_ranking import RankingScheme, RankingWeight
-from .periods import Period, ytd_start
+from supervision.choices import DEFAULT_WEIGHTS, LOWER_IS_BETTER, Indicator
+from supervision.models import Problem
+from supervision.models_ranking import RankingScheme, RankingWeight
+from supervision.periods import Period, ytd_start
 
 MONEY = Decimal("0.01")
 RATE = Decimal("0.0001")

@@ -28,9 +28,8 @@ from openpyxl.styles import Font
 
 from projects.models import Region
 from projects.templatetags.money import WAN, in_unit
-
-from .choices import Indicator, PeriodKind
-from .display import bilingual, change_symbol, percent_text
+from supervision.choices import Indicator, PeriodKind
+from supervision.ranking.display import bilingual, change_symbol, percent_text
 
 logger = logging.getLogger(__name__)
 

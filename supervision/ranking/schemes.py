@@ -15,9 +15,8 @@ from django.utils.translation import gettext as _
 from projects.audit import actor, check_version, save_audited
 from projects.choices import Role
 from projects.roles import user_has_role
-
-from .choices import LOWER_IS_BETTER, Indicator
-from .models_ranking import RankingScheme, RankingWeight
+from supervision.choices import LOWER_IS_BETTER, Indicator
+from supervision.models_ranking import RankingScheme, RankingWeight
 
 MAX_WEIGHT = Decimal("1000")
 CENT = Decimal("0.01")

@@ -19,9 +19,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Project, Region
-
-from .admin_forms import add_service_error
-from .forms import date_input
+from supervision.admin.forms import add_service_error
+from supervision.forms import date_input
 
 PAGE_SIZE = 25
 

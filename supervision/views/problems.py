@@ -17,12 +17,11 @@ from django.views.decorators.http import require_POST
 
 from projects.choices import Role
 from projects.roles import is_leader, user_has_role
-
-from . import problem_moves, services
-from .api.views import ProblemViewSet
-from .choices import OPEN_PROBLEM_STATUSES, ExtensionStatus, ProblemStatus
-from .filtersets import ProblemFilterSet
-from .forms import (
+from supervision import problem_moves, services
+from supervision.api.views import ProblemViewSet
+from supervision.choices import OPEN_PROBLEM_STATUSES, ExtensionStatus, ProblemStatus
+from supervision.filtersets import ProblemFilterSet
+from supervision.forms import (
     AssignForm,
     DecideExtensionForm,
     ExtensionForm,
@@ -31,8 +30,8 @@ from .forms import (
     ResolveForm,
     VerifyForm,
 )
-from .models import ExtensionRequest, Problem, ProblemEvent
-from .views import (
+from supervision.models import ExtensionRequest, Problem, ProblemEvent
+from supervision.views.common import (
     apply_service_error,
     is_htmx,
     login_required,

@@ -11,11 +11,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from . import services
-from .choices import WarningColour
-from .forms import MilestoneForm, PlanGenerateForm, ServiceLogForm, ServiceTeamForm
-from .models import Milestone, ServiceLog, ServiceTeam
-from .views import apply_service_error, login_required, project_page, require_perms, visible_project
+from supervision import services
+from supervision.forms import MilestoneForm, PlanGenerateForm, ServiceLogForm, ServiceTeamForm
+from supervision.models import Milestone, ServiceLog, ServiceTeam
+from supervision.views.common import (
+    apply_service_error,
+    login_required,
+    project_page,
+    require_perms,
+    visible_project,
+)
 
 
 @login_required
@@ -59,8 +64,6 @@ def _plan_page(request, project, *, form=None, generate_form=None):
         .select_related("responsible")
         .order_by("due_on", "order", "id")
     )
-    for milestone in milestones:
-        milestone.warning_label = WarningColour(milestone.warning).label
     editing = None
     if form is None:
         edit_id = request.GET.get("edit")

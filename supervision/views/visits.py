@@ -7,12 +7,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from projects.models import Project
-
-from . import services
-from .filtersets import VisitFilterSet
-from .forms import VisitForm, visit_regions_for
-from .models import SupervisionVisit
-from .views import apply_service_error, login_required, page_of, prepare_filter_form, require_perms
+from supervision import services
+from supervision.filtersets import VisitFilterSet
+from supervision.forms import VisitForm, visit_regions_for
+from supervision.models import SupervisionVisit
+from supervision.views.common import (
+    apply_service_error,
+    login_required,
+    page_of,
+    prepare_filter_form,
+    require_perms,
+)
 
 
 @login_required

@@ -9,7 +9,7 @@ import re
 
 from django.utils.translation import gettext as _
 
-from .errors import PreconditionFailed
+from zhaoqing_tracker.api.errors import PreconditionFailed
 
 ETAG_PATTERN = re.compile(r'^(?:W/)?"(\d+)"$')
 

@@ -1,9 +1,9 @@
 from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 
-from .concurrency import check_if_match, etag_for
-from .filters import StableOrderingFilter, StrictFilterBackend
-from .permissions import RolePermissions
+from zhaoqing_tracker.api.concurrency import check_if_match, etag_for
+from zhaoqing_tracker.api.filters import StableOrderingFilter, StrictFilterBackend
+from zhaoqing_tracker.api.permissions import RolePermissions
 
 
 class ScopedViewSet(viewsets.GenericViewSet):

@@ -10,9 +10,9 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from supervision.bulletins import bulletin_generate
 from supervision.choices import PeriodKind
 from supervision.periods import last_complete_period, period_containing
+from supervision.ranking.bulletins import bulletin_generate
 
 
 def _date(value: str) -> datetime.date:

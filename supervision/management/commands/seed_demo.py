@@ -22,16 +22,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from projects import demo_data
-from projects.demo import demo_projects
-from projects.demo.seeder import Seeder
-from projects.demo.summary import project_summary_lines
-from projects.demo.users import ensure_users, find_users, login_lines
 from projects.models import Project, Region
 from projects.roles import ensure_role_groups
+from supervision.demo import demo_projects
+from supervision.demo import project_data as demo_data
 from supervision.demo.bulletins import bulletins_present, seed_bulletins
-from supervision.demo.seeder import SupervisionSeeder, supervision_present
-from supervision.demo.summary import supervision_summary_lines
+from supervision.demo.project_seeder import Seeder
+from supervision.demo.project_summary import project_summary_lines
+from supervision.demo.supervision_seeder import SupervisionSeeder, supervision_present
+from supervision.demo.supervision_summary import supervision_summary_lines
+from supervision.demo.users import ensure_users, find_users, login_lines
 
 
 def parse_day(value: str) -> datetime.date:

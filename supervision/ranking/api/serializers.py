@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..choices import Indicator, PeriodKind
-from ..models import Bulletin
-from ..periods import rankable
+from supervision.choices import Indicator, PeriodKind
+from supervision.models import Bulletin
+from supervision.periods import rankable
 
 COUNT_INDICATORS = {
     Indicator.SIGNED,
@@ -181,7 +181,7 @@ class BulletinSerializer(serializers.ModelSerializer):
 
     def get_downloads(self, bulletin) -> dict[str, str]:
         request = self.context.get("request")
-        from ..bulletin_exports import pdf_available  # imported on use, like the downloads
+        from supervision.ranking.exports import pdf_available  # imported on use, like the downloads
 
         names = ["xlsx", "html"] + (["pdf"] if pdf_available() else [])
         links = {name: reverse(f"bulletin-{name}", args=[bulletin.pk]) for name in names}

@@ -11,13 +11,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
+from supervision.filtersets import BulletinFilterSet
+from supervision.models import Bulletin
+from supervision.periods import period_containing
+from supervision.ranking.api import serializers as s
+from supervision.ranking.engine import compute_ranking, ranking_as_json
 from zhaoqing_tracker.api.viewsets import ReadOnlyScopedViewSet
-
-from ..filtersets import BulletinFilterSet
-from ..models import Bulletin
-from ..periods import period_containing
-from ..ranking import compute_ranking, ranking_as_json
-from . import ranking_serializers as s
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -59,7 +58,7 @@ class RankingViewSet(viewsets.ViewSet):
 
 def _exports():
     # Imported on use: openpyxl and the PDF library are only needed by downloads.
-    from .. import bulletin_exports
+    from supervision.ranking import exports as bulletin_exports
 
     return bulletin_exports
 

@@ -21,14 +21,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from projects.forms import DateInput
-
-from . import bulletins as service
-from .choices import BulletinStatus, PeriodKind, RequestStatus
-from .filtersets import BulletinFilterSet
-from .models_ranking import Bulletin
-from .periods import period_containing
-from .views import page_of
-from .views_dashboard import check_date_range
+from supervision.choices import BulletinStatus, PeriodKind, RequestStatus
+from supervision.filtersets import BulletinFilterSet
+from supervision.models_ranking import Bulletin
+from supervision.periods import period_containing
+from supervision.ranking import bulletins as service
+from supervision.ranking.views.dashboard import check_date_range
+from supervision.views.common import page_of
 
 MANAGE_PERMS = ("supervision.add_bulletin", "supervision.change_bulletin")
 
@@ -190,7 +189,7 @@ def _after_request(request, requested, period):
 
 
 def detail_context(request, bulletin, *, correct_form=None, publish_errors=None) -> dict:
-    from . import bulletin_exports  # openpyxl is only needed by the downloads
+    from supervision.ranking import exports as bulletin_exports  # openpyxl is only needed by the downloads
 
     manage = can_manage(request.user)
     revisions = (

@@ -22,14 +22,13 @@ from django.views.decorators.http import require_safe
 from projects.choices import Stage
 from projects.forms import DateInput
 from projects.models import Project
-
-from . import dashboard as d
-from .bulletins import previous_bulletin
-from .choices import Indicator, PeriodKind
-from .periods import MONTHLY, WEEKLY, period_containing, rankable
-from .ranking import compute_ranking
-from .selectors import projects_without_complete_team
-from .views import page_of
+from supervision.choices import Indicator, PeriodKind
+from supervision.periods import MONTHLY, WEEKLY, period_containing, rankable
+from supervision.ranking import dashboard as d
+from supervision.ranking.bulletins import previous_bulletin
+from supervision.ranking.engine import compute_ranking
+from supervision.selectors import projects_without_complete_team
+from supervision.views.common import page_of
 
 
 def check_date_range(value: datetime.date) -> datetime.date:
