@@ -22,6 +22,7 @@ from projects.choices import Role
 from projects.models import Project
 from projects.tokens import token_create
 from supervision.api.urls import router as supervision_router
+from supervision.ranking.api.urls import router as ranking_router
 
 pytest_plugins = ["tests.supervision_fixtures"]
 pytestmark = pytest.mark.usefixtures("english")
@@ -33,7 +34,7 @@ ERROR_KEYS = {"status", "code", "detail"}
 def list_urls():
     return [
         f"{API}/{prefix}/"
-        for router in (projects_router, supervision_router)
+        for router in (projects_router, supervision_router, ranking_router)
         for prefix, *_ in router.registry
     ]
 

@@ -38,6 +38,7 @@ from supervision.models import (
     Unit,
 )
 from supervision.periods import period_containing
+from supervision.ranking.api.urls import router as ranking_router
 from supervision.ranking.bulletins import bulletin_generate
 from supervision.ranking.exports import pdf_available
 
@@ -436,7 +437,7 @@ class Route:
 def api_routes() -> dict[tuple[str, str], Route]:
     """Every (prefix, action) the routers serve, with its HTTP method."""
     routes = {}
-    for router in (projects_router, supervision_router):
+    for router in (projects_router, supervision_router, ranking_router):
         for prefix, viewset, _basename in router.registry:
             allowed = set(viewset.http_method_names)
             for route in router.get_routes(viewset):
