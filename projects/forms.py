@@ -1,40 +1,15 @@
 """Forms of the staff workspace (browser UI). They only read and check the shape of the input:
 every write goes through a service in services.py or lifecycle.py, and a service's refusal comes
-back onto the form with ``ServiceForm.add_service_error``."""
-
-import datetime
+back onto the form with zhaoqing_tracker.forms.add_service_error."""
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import MONEY, Enterprise, Industry, Park, Project, Region
-from projects.services import PROJECT_EDITABLE_FIELDS, first_of_month
-
-STALE = "stale"
-
-
-class DateInput(forms.DateInput):
-    """The browser's own date picker; the value is always ISO (YYYY-MM-DD), whatever the language."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-class MonthInput(forms.DateInput):
-    input_type = "month"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m")
-
-
-def date_field(label, **kwargs):
-    return forms.DateField(label=label, widget=DateInput, input_formats=["%Y-%m-%d"], **kwargs)
+from projects.services import PROJECT_EDITABLE_FIELDS
+from zhaoqing_tracker.forms import MonthField, PageForm, date_field, replace_data, version_field
 
 
 def money_field(label, **kwargs):
@@ -48,68 +23,20 @@ def money_field(label, **kwargs):
     )
 
 
-def is_stale(error: ValidationError) -> bool:
-    """The services' optimistic-concurrency refusal (audit.check_version, lifecycle._lock)."""
-    if hasattr(error, "error_dict"):
-        return any(e.code == STALE for errors in error.error_dict.values() for e in errors)
-    return any(e.code == STALE for e in error.error_list)
-
-
-class ServiceForm(forms.Form):
+class ServiceForm(PageForm):
     """A form whose cleaned data a service function writes.
 
     ``field_map`` renames a service's field names to this form's (the enterprise's ``name`` is
     the form's ``new_enterprise_name``); a message for a field the form does not show goes to
-    the top of the form with the field's name in front, so it still makes sense there.
+    the top of the form with the project field's name in front, so it still makes sense there.
     """
 
     field_map: dict[str, str] = {}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Model verbose names are lower case; the label suffix is left to the layout.
-        self.label_suffix = ""
-        for field in self.fields.values():
-            field.label = capfirst(field.label)
-
-    def add_service_error(self, error: ValidationError, field_map: dict[str, str] | None = None) -> None:
-        mapping = {**self.field_map, **(field_map or {})}
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for name, errors in error.error_dict.items():
-            target = mapping.get(name, name)
-            if target in self.fields and not isinstance(self.fields[target].widget, forms.HiddenInput):
-                self.add_error(target, errors)
-            elif name == NON_FIELD_ERRORS:
-                self.add_error(None, errors)
-            else:
-                label = _field_label(name)
-                self.add_error(
-                    None,
-                    [
-                        _("%(field)s: %(message)s") % {"field": label, "message": message}
-                        for message in ValidationError(errors).messages
-                    ],
-                )
-
-    def stale_data(self, version: int, current=None):
-        """What the user typed, with the version now stored: shown again after a stale refusal,
-        so that saving once more is a deliberate choice to replace what someone else saved."""
-        data = self.data.copy()
-        data[self.add_prefix("version")] = str(version)
-        return data
-
-
-def _field_label(name: str) -> str:
-    try:
-        return str(Project._meta.get_field(name).verbose_name)
-    except FieldDoesNotExist:  # not a project field (e.g. "stage" of a move): show the name itself
-        return name
-
-
-def _version_field():
-    return forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    service_model = Project
+    def after_stale(self) -> None:
+        """After a stale refusal, on the form rebuilt around the record as it is now: what else
+        the form shows should follow that record (the version already does)."""
 
 
 class ProjectForm(ServiceForm):
@@ -156,7 +83,7 @@ class ProjectForm(ServiceForm):
     )
     signed_on = date_field(_("signed on"))
     first_contact_on = date_field(_("first contact on"), required=False)
-    version = _version_field()
+    version = version_field(required=False)
 
     def __init__(self, *args, user, project: Project | None = None, **kwargs):
         self.user, self.project = user, project
@@ -238,7 +165,7 @@ class AdvanceForm(ServiceForm):
     note = forms.CharField(
         label=_("note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    version = _version_field()
+    version = version_field(required=False)
 
     def __init__(self, *args, project: Project, **kwargs):
         self.project = project
@@ -250,12 +177,10 @@ class AdvanceForm(ServiceForm):
         self.fields["on"].widget.attrs["max"] = timezone.localdate().isoformat()
         self.fields["on"].widget.attrs["min"] = project.stage_date(project.stage_enum).isoformat()
 
-    def stale_data(self, version, current: Project | None = None):
+    def after_stale(self):
         # The stage asked for follows the project as it is now, like the version.
-        data = super().stale_data(version)
-        nxt = (current or self.project).stage_enum.next
-        data[self.add_prefix("stage")] = nxt.value if nxt else ""
-        return data
+        nxt = self.project.stage_enum.next
+        replace_data(self, stage=nxt.value if nxt else "")
 
 
 class ReasonForm(ServiceForm):
@@ -271,25 +196,12 @@ class ReasonForm(ServiceForm):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3, "required": True}),
     )
-    version = _version_field()
+    version = version_field(required=False)
 
     def __init__(self, *args, project: Project, **kwargs):
         self.project = project
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = project.version
-
-
-class MonthField(forms.DateField):
-    """``<input type="month">`` sends YYYY-MM; a full date is accepted too and means its month."""
-
-    widget = MonthInput
-
-    def __init__(self, **kwargs):
-        super().__init__(input_formats=["%Y-%m", "%Y-%m-%d"], **kwargs)
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        return first_of_month(value) if isinstance(value, datetime.date) else value
 
 
 class InvestmentForm(ServiceForm):
@@ -298,8 +210,8 @@ class InvestmentForm(ServiceForm):
         _("amount (yuan)"), help_text=_("Actual investment in the month, in yuan, e.g. 12500000.50.")
     )
     note = forms.CharField(label=_("note"), required=False, max_length=500)
-    # Blank means "I know of no report for this month" (see views_forms.investment_report).
-    version = _version_field()
+    # Blank means "I know of no report for this month" (see views/edits.py investment_report).
+    version = version_field(required=False)
 
     def __init__(self, *args, project: Project, **kwargs):
         self.project = project

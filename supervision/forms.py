@@ -1,6 +1,6 @@
 """Forms of the supervision pages. They only read input and offer the records a user may
 pick; every rule (status, dates, who may verify) is the service's, whose ValidationError
-views put back onto the form (supervision.views.apply_service_error)."""
+views put back onto the form (zhaoqing_tracker.forms.add_service_error)."""
 
 import datetime
 
@@ -14,12 +14,10 @@ from projects.models import Project, Region, User
 from supervision.admin.forms import people_for
 from supervision.choices import ExtensionStatus, ProblemCategory, ServiceKind, Severity
 from supervision.models import Milestone, Person, SupervisionVisit, Unit
+from zhaoqing_tracker.forms import DateInput, PageForm, version_field
 
-DATE_FORMAT = "%Y-%m-%d"
-
-
-def date_input():
-    return forms.DateInput(attrs={"type": "date"}, format=DATE_FORMAT)
+# The browser's date picker of every page (zhaoqing_tracker/forms.py); called as date_input().
+date_input = DateInput
 
 
 def textarea(rows=3):
@@ -33,22 +31,6 @@ def move_date_field():
         widget=date_input(),
         help_text=_("When it happened; leave empty for today. Not in the future."),
     )
-
-
-def version_field(required=True):
-    # The version the user read; the service refuses the write (code "stale") when the
-    # record has changed since, so nobody overwrites a change they have not seen. Required
-    # wherever there is a record to compare with: without it the service would not check.
-    return forms.IntegerField(label=_("Version"), widget=forms.HiddenInput, required=required, min_value=0)
-
-
-class PageForm(forms.Form):
-    required_css_class = "required"
-    error_css_class = "field--error"
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")  # as the project forms: no colon after a label
-        super().__init__(*args, **kwargs)
 
 
 class UserChoiceField(forms.ModelChoiceField):

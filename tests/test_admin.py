@@ -365,7 +365,7 @@ def test_saving_over_a_newer_change_is_refused(su_client, project):
     response = su_client.post(url(Project, "change", project.pk), data)
     assert response.status_code == 200
     errors = response.context["adminform"].form.non_field_errors()
-    assert "Someone else changed this record first" in str(errors)
+    assert "Someone else changed this record while you were working on it." in str(errors)
     project.refresh_from_db()
     assert project.name == "别人先改了"
 
@@ -414,7 +414,8 @@ def test_a_stale_page_cannot_undo_a_report_corrected_meanwhile(su_client, projec
     response = su_client.post(url(Project, "change", project.pk), data)
     assert response.status_code == 200
     (inline,) = [i for i in response.context["inline_admin_formsets"] if i.formset.model is InvestmentReport]
-    assert "Someone else changed this record first" in str(inline.formset.forms[0].non_field_errors())
+    refusal = str(inline.formset.forms[0].non_field_errors())
+    assert "Someone else changed this record while you were working on it." in refusal
     report.refresh_from_db()
     project.refresh_from_db()
     assert (report.amount, report.version, project.name) == (Decimal("200"), 2, "年产10万吨新材料项目")
@@ -442,8 +443,8 @@ def test_a_user_is_added_with_a_region(su_client, region):
 def test_a_refusal_that_no_form_can_show_becomes_a_message_not_a_500(su_client, project, monkeypatch):
     from django.core.exceptions import ValidationError
 
-    from projects.admin.forms import ServiceRefused
     from projects.admin.records import ProjectAdmin
+    from zhaoqing_tracker.admin import ServiceRefused
 
     def refuse(self, request, obj, form, change):
         raise ServiceRefused(ValidationError("refused for a test"), prefix="nowhere")

@@ -118,7 +118,8 @@ def test_refusals_are_shown_on_the_form(admin_client, city_admin):
         scheme_change(scheme), {"note": "", "loaded_version": "1", **weights_post(signed=5)}
     )
     assert response.status_code == 200
-    assert "Someone else changed this record first" in str(response.context["adminform"].form.errors)
+    errors = str(response.context["adminform"].form.errors)
+    assert "Someone else changed this record while you were working on it." in errors
     assert dict(scheme.weights.values_list("indicator", "weight")) == {"started": Decimal("20.00")}
 
 

@@ -308,7 +308,7 @@ def test_a_stale_move_is_refused(every_object, leader, unit, today):
         {"unit": unit.pk, "due_on": (today + 5 * DAY).isoformat(), "loaded_version": problem.version - 1},
     )
     assert response.status_code == 200
-    assert "Someone else changed this record first" in page_text(response)
+    assert "Someone else changed this record while you were working on it." in page_text(response)
 
 
 def test_a_refused_raise_is_shown_on_the_add_form(staff_user, project, today):

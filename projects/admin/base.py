@@ -1,15 +1,14 @@
-"""What every admin page of the projects share: history, scoped rows and choices, a region
-filter that offers only the user's regions, the 万元 column."""
+"""What every admin page of the projects share: scoped rows and choices, a region filter that
+offers only the user's regions, the 万元 column. What needs no model of an app (history, service
+saves, refusals) is in zhaoqing_tracker/admin.py."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.formats import number_format
-from simple_history.admin import SimpleHistoryAdmin
-from simple_history.template_utils import HistoricalRecordContextHelper
 
 from projects.audit import change_reason_label, history_delta
 from projects.models import (
@@ -17,6 +16,7 @@ from projects.models import (
     Project,
     Region,
 )
+from zhaoqing_tracker.admin import HistoryAdmin
 
 TEN_THOUSAND = Decimal(10000)
 CENT = Decimal("0.01")
@@ -41,18 +41,7 @@ class RegionFilter(admin.RelatedFieldListFilter):
         return field.get_choices(include_blank=False, ordering=ordering, limit_choices_to={"pk__in": subtree})
 
 
-# Bumped or stamped on every write: listing them would add a line to every history entry.
-
-
-class HistoryContextHelper(HistoricalRecordContextHelper):
-    def prepare_delta_change_value(self, change, value):
-        field = self.model._meta.get_field(change.field)
-        if field.choices and value is not None:
-            return dict(field.flatchoices).get(value, value)  # "Land supplied", not "land_supplied"
-        return super().prepare_delta_change_value(change, value)
-
-
-class BaseAdmin(SimpleHistoryAdmin):
+class BaseAdmin(HistoryAdmin):
     """History for every model; foreign-key choices limited to what the user may see."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -65,9 +54,6 @@ class BaseAdmin(SimpleHistoryAdmin):
             kwargs.setdefault("queryset", Park.objects.visible_to(user))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def get_historical_record_context_helper(self, request, historical_record):
-        return HistoryContextHelper(self.model, historical_record)
-
     def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
         # history_delta also compares the editable=False fields (stage, dates, status).
         previous = None
@@ -79,15 +65,6 @@ class BaseAdmin(SimpleHistoryAdmin):
                 helper = self.get_historical_record_context_helper(request, previous)
                 previous.history_delta_changes = helper.context_for_delta_changes(delta)
             previous = current
-
-    def revert_disabled(self, request, obj=None):
-        # Restoring a past version would write around the services and their version checks.
-        return True
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST":
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class ScopedAdmin(BaseAdmin):
@@ -116,9 +93,4 @@ class ScopedAdmin(BaseAdmin):
             self._check_visible(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
 
-
-class NoDeleteMixin:
-    def has_delete_permission(self, request, obj=None):
-        # No service deletes these rows: projects are cancelled, figures and targets corrected.
-        return False
 

@@ -12,16 +12,13 @@ from django.utils.translation import gettext_lazy as _
 
 from projects import services
 from projects.admin.actions import PROJECT_ACTIONS
-from projects.admin.base import BaseAdmin, NoDeleteMixin, RegionFilter, ScopedAdmin, wan_yuan
+from projects.admin.base import BaseAdmin, RegionFilter, ScopedAdmin, wan_yuan
 from projects.admin.forms import (
     AnnualTargetAdminForm,
     EnterpriseAdminForm,
     InvestmentReportAdminForm,
     InvestmentReportInlineForm,
     ProjectAdminForm,
-    ServiceRefused,
-    ServiceSaveMixin,
-    refused_form,
 )
 from projects.choices import STAGE_DATE_FIELDS
 from projects.models import (
@@ -34,6 +31,7 @@ from projects.models import (
     Region,
     StageTransition,
 )
+from zhaoqing_tracker.admin import NoDeleteMixin, ServiceRefused, ServiceSaveMixin, refused_form
 
 
 @admin.register(Region)

@@ -8,16 +8,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from projects.admin.base import BaseAdmin, NoDeleteMixin, RegionFilter
-from projects.admin.forms import (
-    ServiceSaveMixin,
-)
+from projects.admin.base import BaseAdmin, RegionFilter
 from projects.choices import Role
 from projects.models import (
     User,
 )
 from projects.roles import user_has_role
 from projects.tokens import ApiToken, token_create, token_revoke
+from zhaoqing_tracker.admin import NoDeleteMixin, ServiceSaveMixin
 
 
 @admin.register(User)

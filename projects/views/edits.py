@@ -6,13 +6,13 @@ the user's scope is a 404 before anything else, then a role without the model pe
 a 403, for GET and POST alike. After a successful POST the browser is redirected (PRG).
 
 A stale write (someone saved the record since the form was loaded) changes nothing; the form
-comes back with everything the user typed, the values now stored for comparison, and the new
-version, so that saving again is a deliberate choice.
+comes back around the record as it is now, with everything the user typed, the values now stored
+for comparison, the new version and the one stale message (zhaoqing_tracker/forms.py), so that
+saving again is a deliberate choice.
 """
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,33 +22,17 @@ from django.views.decorators.http import require_http_methods
 
 from projects import lifecycle, services
 from projects.choices import Status
-from projects.forms import AdvanceForm, InvestmentForm, MonthField, ProjectForm, ReasonForm, is_stale
+from projects.forms import AdvanceForm, InvestmentForm, ProjectForm, ReasonForm
 from projects.history_display import display_value
 from projects.models import InvestmentReport, Project
 from projects.services import PROJECT_EDITABLE_FIELDS
 from projects.templatetags.money import money
 from projects.views.pages import visible_project
+from zhaoqing_tracker.forms import MonthField, add_service_error, is_stale
+from zhaoqing_tracker.web import login_required, posted, require_perms
 
 GET_POST = require_http_methods(["GET", "POST"])
 PROJECT_RELATED = ("enterprise", "region", "park", "industry")
-
-
-def _posted(request):
-    # Not ``request.POST or None``: an empty POST must still be validated and answered.
-    return request.POST if request.method == "POST" else None
-
-
-def _require(request, *perms):
-    if not request.user.has_perms(perms):
-        raise PermissionDenied
-
-
-def _stale_message():
-    return _(
-        "Someone else saved this project while you were working on it, so nothing of yours was "
-        "saved. Your entries are kept below; compare them with the values now stored and save "
-        "again to replace them."
-    )
 
 
 def _new_enterprise(form, user):
@@ -60,7 +44,7 @@ def _new_enterprise(form, user):
             by=user,
         )
     except ValidationError as exc:
-        form.add_service_error(exc, field_map={"name": "new_enterprise_name"})
+        add_service_error(form, exc, field_map={"name": "new_enterprise_name"})
         raise _Refused from exc
 
 
@@ -75,8 +59,8 @@ def _enterprise(form, user):
 @GET_POST
 @login_required
 def project_create(request):
-    _require(request, "projects.add_project")
-    form = ProjectForm(_posted(request), user=request.user)
+    require_perms(request, "projects.add_project")
+    form = ProjectForm(posted(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -89,7 +73,7 @@ def project_create(request):
         except _Refused:
             pass
         except ValidationError as exc:
-            form.add_service_error(exc)
+            add_service_error(form, exc)
         else:
             messages.success(
                 request, _("Project %(code)s entered at stage “Signed”.") % {"code": project.code}
@@ -102,8 +86,8 @@ def project_create(request):
 @login_required
 def project_edit(request, pk):
     project = visible_project(request, pk, *PROJECT_RELATED)
-    _require(request, "projects.change_project")
-    form = ProjectForm(_posted(request), user=request.user, project=project)
+    require_perms(request, "projects.change_project")
+    form = ProjectForm(posted(request), user=request.user, project=project)
     comparison = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -116,14 +100,12 @@ def project_edit(request, pk):
         except _Refused:
             pass
         except ValidationError as exc:
-            if not is_stale(exc):
-                form.add_service_error(exc)
-            else:
-                current = visible_project(request, pk, *PROJECT_RELATED)
-                comparison = _comparison(form, current)
-                form = ProjectForm(form.stale_data(current.version), user=request.user, project=current)
+            if is_stale(exc):
+                project = visible_project(request, pk, *PROJECT_RELATED)
+                comparison = _comparison(form, project)
+                form = ProjectForm(form.data, user=request.user, project=project)
                 form.is_valid()
-                form.add_error(None, _stale_message())
+            add_service_error(form, exc, current_version=project.version)
         else:
             if changes:
                 messages.success(request, _("Changes to %(code)s saved.") % {"code": project.code})
@@ -165,20 +147,19 @@ def _move(request, pk, form_class, write, page):
     """One stage or status move: ``write(project, cleaned_data)`` calls the service;
     ``page(project)`` gives the page's title, intro, button and success message."""
     project = visible_project(request, pk, *PROJECT_RELATED)
-    _require(request, "projects.change_project")
-    form = form_class(_posted(request), project=project)
+    require_perms(request, "projects.change_project")
+    form = form_class(posted(request), project=project)
     if request.method == "POST" and form.is_valid():
         try:
             write(project, form.cleaned_data)
         except ValidationError as exc:
-            if not is_stale(exc):
-                form.add_service_error(exc)
-            else:
+            if is_stale(exc):
                 # The page shows the project as it is now; the stage and version follow it.
                 project = visible_project(request, pk, *PROJECT_RELATED)
-                form = form_class(form.stale_data(project.version, project), project=project)
+                form = form_class(form.data, project=project)
                 form.is_valid()
-                form.add_error(None, _stale_message())
+                form.after_stale()
+            add_service_error(form, exc, current_version=project.version)
         else:
             project.refresh_from_db()
             messages.success(request, page(project)["success"])
@@ -301,8 +282,8 @@ def project_reactivate(request, pk):
 @login_required
 def investment_report(request, pk):
     project = visible_project(request, pk, *PROJECT_RELATED)
-    _require(request, "projects.add_investmentreport", "projects.change_investmentreport")
-    form = InvestmentForm(_posted(request), project=project, initial=_investment_initial(request, project))
+    require_perms(request, "projects.add_investmentreport", "projects.change_investmentreport")
+    form = InvestmentForm(posted(request), project=project, initial=_investment_initial(request, project))
     existing = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -319,22 +300,12 @@ def investment_report(request, pk):
                 version=data["version"] if data["version"] is not None else 0,
             )
         except ValidationError as exc:
-            if not is_stale(exc):
-                form.add_service_error(exc)
-            else:
+            if is_stale(exc):
+                # Shown below the message: the figure stored now, for comparison.
                 existing = InvestmentReport.objects.select_related("reported_by").get(
                     project=project, month=data["month"]
                 )
-                form = InvestmentForm(form.stale_data(existing.version), project=project)
-                form.is_valid()
-                form.add_error(
-                    None,
-                    _(
-                        "A figure for %(month)s is already stored (shown below), so yours was not "
-                        "saved. Your entry is kept; save again to replace the stored figure."
-                    )
-                    % {"month": f"{existing.month:%Y-%m}"},
-                )
+            add_service_error(form, exc, current_version=existing.version if existing else None)
         else:
             messages.success(
                 request,

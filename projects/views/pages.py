@@ -3,14 +3,12 @@
 Scope and permissions follow the API exactly (zhaoqing_tracker/api): every read goes through
 ``Project.objects.visible_to(user)``, so a project outside the user's region is a 404, and the
 edit controls follow the role groups' model permissions (projects/roles.py). The forms that
-write are in views_forms.py.
+write are in edits.py.
 """
 
 from decimal import Decimal
 
 from django import forms
-from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -20,11 +18,13 @@ from django.views.decorators.vary import vary_on_headers
 
 from projects.choices import Stage, Status
 from projects.filtersets import ProjectFilterSet
-from projects.forms import DateInput, scoped_regions
+from projects.forms import scoped_regions
 from projects.history_display import project_history
 from projects.models import Project
 from projects.templatetags.money import WAN, in_unit
 from projects.xlsx import xlsx_response
+from zhaoqing_tracker.forms import DateInput
+from zhaoqing_tracker.web import is_partial, login_required, page_of
 
 PAGE_SIZE = 50
 # ?sort= values: the only orderings offered, each ending in the id so that a page boundary
@@ -120,7 +120,8 @@ def _shape_filter_form(form, user):
 @vary_on_headers("HX-Request")
 def project_list(request):
     filterset, projects, sort = filtered_projects(request)
-    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    # No COUNT(*): on a long list it costs more than the page itself.
+    page = page_of(request, projects, PAGE_SIZE)
     context = {
         "filterset": filterset,
         "form": filterset.form,
@@ -133,8 +134,7 @@ def project_list(request):
         **workspace_permissions(request.user),
     }
     # htmx swaps only the results when a filter changes; a history restore needs the whole page.
-    partial = request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request")
-    template = "projects/_list_results.html" if partial else "projects/project_list.html"
+    template = "projects/_list_results.html" if is_partial(request) else "projects/project_list.html"
     return render(request, template, context)
 
 

@@ -6,15 +6,16 @@ is decided by supervision/services.py; its ValidationError comes back onto the f
 
 from django import forms
 from django.contrib.admin.widgets import AdminDateWidget
-from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from projects.admin.forms import ServiceForm
 from projects.models import Project, User
 from projects.querysets import region_subtree_q
 from supervision.models import Milestone, Person, Problem, ServiceLog, ServiceTeam, SupervisionVisit, Unit
+from zhaoqing_tracker.admin import ServiceForm
+from zhaoqing_tracker.forms import add_service_error as shared_add_service_error
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3, "cols": 60})
 
@@ -51,30 +52,12 @@ def visits_for(user):
 
 
 def add_service_error(form, error: ValidationError, model=Problem) -> None:
-    """Put a service's ValidationError on ``form``: on the field it names, or above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        if field in form.fields and not form.fields[field].disabled:
-            form.add_error(field, errors)
-        elif field == NON_FIELD_ERRORS:
-            form.add_error(None, errors)
-        else:
-            try:
-                label = str(model._meta.get_field(field).verbose_name)
-            except FieldDoesNotExist:
-                label = field
-            form.add_error(
-                None,
-                [
-                    _("%(field)s: %(message)s") % {"field": label, "message": m}
-                    for m in ValidationError(errors).messages
-                ],
-            )
+    """The shared zhaoqing_tracker.forms.add_service_error, naming Problem's fields by default;
+    kept for supervision/admin/actions.py until it calls the shared one."""
+    shared_add_service_error(form, error, model=model)
 
 
-# Model forms, saved by the admin through a service (projects.admin.ServiceSaveMixin).
+# Model forms, saved by the admin through a service (zhaoqing_tracker.admin.ServiceSaveMixin).
 
 
 class ProblemRaiseForm(ServiceForm):

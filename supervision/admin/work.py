@@ -6,7 +6,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from projects.admin.base import BaseAdmin, RegionFilter
-from projects.admin.forms import ServiceSaveMixin
 from projects.audit import save_audited
 from projects.models import Project
 from projects.querysets import region_subtree_q
@@ -33,6 +32,7 @@ from supervision.models import (
     SupervisionVisit,
     Unit,
 )
+from zhaoqing_tracker.admin import ServiceSaveMixin
 
 
 class WarningFilter(admin.SimpleListFilter):

@@ -20,9 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from projects.admin.base import BaseAdmin
-from projects.admin.forms import ServiceForm, ServiceSaveMixin
 from supervision.admin.actions import _render_form_page
-from supervision.admin.forms import TEXTAREA, add_service_error
+from supervision.admin.forms import TEXTAREA
 from supervision.choices import DEFAULT_WEIGHTS, LOWER_IS_BETTER, Indicator
 from supervision.models_ranking import Bulletin, BulletinRequest, RankingScheme
 from supervision.ranking.bulletins import (
@@ -39,6 +38,8 @@ from supervision.ranking.exports import (
     table_rows,
 )
 from supervision.ranking.schemes import WEIGHTABLE, can_set_schemes, ranking_scheme_set
+from zhaoqing_tracker.admin import ServiceForm, ServiceSaveMixin
+from zhaoqing_tracker.forms import add_service_error
 
 # The files of a bulletin, served by the REST API at /api/v1/bulletins/<id>/<kind>/.
 DOWNLOADS = (("xlsx", _("Excel")), ("html", _("Printable page")), ("pdf", _("PDF")))

@@ -14,20 +14,16 @@ from django.views.decorators.http import require_POST
 from supervision import services
 from supervision.forms import MilestoneForm, PlanGenerateForm, ServiceLogForm, ServiceTeamForm
 from supervision.models import Milestone, ServiceLog, ServiceTeam
-from supervision.views.common import (
-    apply_service_error,
-    login_required,
-    project_page,
-    require_perms,
-    visible_project,
-)
+from supervision.views.common import project_page, visible_project
+from zhaoqing_tracker.forms import add_service_error
+from zhaoqing_tracker.web import login_required, posted, require_perms
 
 
 @login_required
 def service_log_create(request, project_id):
     require_perms(request, "supervision.add_servicelog")
     project = visible_project(request, project_id)
-    form = ServiceLogForm(request.POST if request.method == "POST" else None, project=project)
+    form = ServiceLogForm(posted(request), project=project)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -41,7 +37,7 @@ def service_log_create(request, project_id):
                 by=request.user,
             )
         except ValidationError as error:
-            apply_service_error(form, error, model=ServiceLog)
+            add_service_error(form, error, model=ServiceLog)
         else:
             messages.success(request, _("The service log entry was recorded."))
             return redirect(project_page(project))
@@ -133,7 +129,7 @@ def milestone_save(request, project_id):
             )
         except ValidationError as error:
             current = data["milestone"].version if data["milestone"] else None
-            apply_service_error(form, error, current_version=current, model=Milestone)
+            add_service_error(form, error, current_version=current, model=Milestone)
         else:
             messages.success(request, _("The milestone was saved."))
             return redirect(_plan_url(project))
@@ -155,7 +151,7 @@ def milestone_plan_generate(request, project_id):
                 by=request.user,
             )
         except ValidationError as error:
-            apply_service_error(form, error, model=Milestone)
+            add_service_error(form, error, model=Milestone)
         else:
             if plan:
                 message = ngettext("Added %(count)d milestone.", "Added %(count)d milestones.", len(plan)) % {
@@ -201,7 +197,7 @@ def service_team_edit(request, project_id):
                 plan=team.plan,
             )
         form = ServiceTeamForm(
-            request.POST if request.method == "POST" else None, project=project, initial=initial
+            posted(request), project=project, initial=initial
         )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -220,7 +216,7 @@ def service_team_edit(request, project_id):
             )
         except ValidationError as error:
             current = ServiceTeam.objects.filter(project=project).values_list("version", flat=True).first()
-            apply_service_error(form, error, current_version=current, model=ServiceTeam)
+            add_service_error(form, error, current_version=current, model=ServiceTeam)
         else:
             messages.success(request, _("The service team was saved."))
             return redirect(project_page(project))

@@ -11,13 +11,9 @@ from supervision import services
 from supervision.filtersets import VisitFilterSet
 from supervision.forms import VisitForm, visit_regions_for
 from supervision.models import SupervisionVisit
-from supervision.views.common import (
-    apply_service_error,
-    login_required,
-    page_of,
-    prepare_filter_form,
-    require_perms,
-)
+from supervision.views.common import prepare_filter_form
+from zhaoqing_tracker.forms import add_service_error
+from zhaoqing_tracker.web import login_required, page_of, require_perms
 
 
 @login_required
@@ -83,7 +79,7 @@ def visit_record(request):
                 by=request.user,
             )
         except ValidationError as error:
-            apply_service_error(form, error, model=SupervisionVisit)
+            add_service_error(form, error, model=SupervisionVisit)
         else:
             messages.success(request, _("The supervision visit was recorded."))
             return redirect("supervision:visit_list")

@@ -10,7 +10,6 @@ supervision/bulletins.py; its ValidationError comes back as a form error.
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,14 +19,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from projects.forms import DateInput
 from supervision.choices import BulletinStatus, PeriodKind, RequestStatus
 from supervision.filtersets import BulletinFilterSet
 from supervision.models_ranking import Bulletin
 from supervision.periods import period_containing
 from supervision.ranking import bulletins as service
 from supervision.ranking.views.dashboard import check_date_range
-from supervision.views.common import page_of
+from zhaoqing_tracker.forms import DateInput
+from zhaoqing_tracker.web import login_required, page_of
 
 MANAGE_PERMS = ("supervision.add_bulletin", "supervision.change_bulletin")
 

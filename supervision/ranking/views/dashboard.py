@@ -12,7 +12,6 @@ The number of queries of both pages does not depend on the number of regions or 
 import datetime
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -20,7 +19,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from projects.choices import Stage
-from projects.forms import DateInput
 from projects.models import Project
 from supervision.choices import Indicator, PeriodKind
 from supervision.periods import MONTHLY, WEEKLY, period_containing, rankable
@@ -28,7 +26,8 @@ from supervision.ranking import dashboard as d
 from supervision.ranking.bulletins import previous_bulletin
 from supervision.ranking.engine import compute_ranking
 from supervision.selectors import projects_without_complete_team
-from supervision.views.common import page_of
+from zhaoqing_tracker.forms import DateInput
+from zhaoqing_tracker.web import login_required, page_of
 
 
 def check_date_range(value: datetime.date) -> datetime.date:
