@@ -55,12 +55,42 @@ def actor(by):
     return by if by is not None and by.is_authenticated else None
 
 
-def check_version(instance, version: int | None) -> None:
+def check_version(instance, version: int | None, message=None) -> None:
     """Optimistic concurrency: refuse a write based on an older read of ``instance``."""
     if version is not None and instance.version != version:
         raise ValidationError(
-            _("Someone else changed this record first; reload it and try again."), code="stale"
+            message or _("Someone else changed this record first; reload it and try again."), code="stale"
         )
+
+
+def lock(instance, version: int | None = None, *, stale_message=None):
+    """Lock ``instance``'s row for the rest of the transaction and bring ``instance`` up to it.
+
+    The caller's own object becomes the locked row: the service checks its rules against
+    the current state, not a stale read, and changes and saves that same object, so a view
+    that passed it renders the new values and version afterwards. Returns ``instance``.
+    A model with a ``version`` refuses a write based on an older read (``version``).
+    """
+    instance.refresh_from_db(from_queryset=type(instance)._default_manager.select_for_update())
+    if hasattr(instance, "version"):
+        check_version(instance, version, stale_message)
+    return instance
+
+
+def apply_changes(instance, changes: dict) -> list[str]:
+    """Set the ``changes`` (field name → value) that differ from ``instance``; return their names.
+
+    Foreign keys compare by id, so an edit that picks the same related row changes nothing.
+    """
+    changed = []
+    for name, value in changes.items():
+        field = instance._meta.get_field(name)
+        current = getattr(instance, field.attname)
+        new = value.pk if field.is_relation and value is not None else value
+        if current != new:
+            setattr(instance, name, value)
+            changed.append(name)
+    return changed
 
 
 def field_error(field: str, message, code: str) -> ValidationError:

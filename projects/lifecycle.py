@@ -13,18 +13,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projects.audit import field_error, save_audited
+from projects.audit import field_error, lock, save_audited
 from projects.choices import Stage, Status
 from projects.models import Project, StageTransition
 
 
 def _lock(project: Project, version: int | None) -> Project:
-    locked = Project.objects.select_for_update().get(pk=project.pk)
-    if version is not None and locked.version != version:
-        raise ValidationError(
-            _("Someone else changed this project first; reload it and try again."), code="stale"
-        )
-    return locked
+    return lock(
+        project, version, stale_message=_("Someone else changed this project first; reload it and try again.")
+    )
 
 
 def _record(project: Project, *, from_stage: str, to_stage: Stage, on, note: str, by) -> StageTransition:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from projects import lifecycle
-from projects.audit import actor, check_version, save_audited
+from projects.audit import actor, apply_changes, check_version, lock, save_audited
 from projects.choices import Status
 from projects.models import AnnualTarget, Enterprise, InvestmentReport, Project, Region, StatusChange
 from projects.rollups import rollup_add, rollup_move_project
@@ -99,11 +99,11 @@ def project_update(*, project: Project, by, version: int | None = None, **change
     unknown = set(changes) - set(PROJECT_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({field: _("This field cannot be changed here.") for field in sorted(unknown)})
-    locked = Project.objects.select_for_update().get(pk=project.pk)
-    check_version(locked, version)
+    locked = lock(project, version)
     from_region_id = locked.region_id
-    for field, value in changes.items():
-        setattr(locked, field, value)
+    if not apply_changes(locked, changes):
+        # Nothing to record: no history row, and the version others hold stays valid.
+        return locked
     if locked.park is not None and locked.park.region_id != locked.region_id:
         raise ValidationError({"park": _("The park is not in the project's region.")})
     locked.version += 1
@@ -115,8 +115,7 @@ def project_update(*, project: Project, by, version: int | None = None, **change
 
 def _change_status(*, project: Project, to: Status, allowed_from: set[Status], reason: str, by, version):
     """Lock, check and change a project's status, recording a StatusChange in the same transaction."""
-    locked = Project.objects.select_for_update().get(pk=project.pk)
-    check_version(locked, version)
+    locked = lock(project, version)
     if locked.status not in allowed_from:
         raise ValidationError(
             _("A project with status “%(status)s” cannot become “%(to)s”.")
@@ -210,7 +209,7 @@ def investment_report(
         raise ValidationError({"month": _("Investment cannot be reported for a future month.")})
     # The project's row lock orders this report against a concurrent cancellation
     # or move, so the rollup never counts a report of a cancelled project.
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    project = lock(project)
     if project.status == Status.CANCELLED:
         raise ValidationError(_("A cancelled project takes no investment reports."), code="cancelled")
     report = InvestmentReport.objects.filter(project=project, month=month).first()

@@ -17,7 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projects.audit import actor, check_version, field_error, save_audited
+from projects.audit import actor, apply_changes, check_version, field_error, lock, save_audited
 from projects.choices import Stage, Status
 from projects.models import Project
 from projects.roles import is_leader
@@ -60,9 +60,7 @@ def _move_date(problem: Problem, on: datetime.date | None) -> datetime.date:
 
 
 def _lock(problem: Problem, version: int | None) -> Problem:
-    locked = Problem.objects.select_for_update().get(pk=problem.pk)
-    check_version(locked, version)
-    return locked
+    return lock(problem, version)
 
 
 def _require_status(problem: Problem, allowed: set[ProblemStatus], action: str) -> None:
@@ -327,7 +325,7 @@ def problem_decide_extension(
     version: int | None = None,
 ) -> ExtensionRequest:
     """A leader approves (the due date moves) or rejects an extension request."""
-    request = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
+    request = lock(request)
     _require_leader(by, _("decide on an extension"), request.problem)
     if request.status != ExtensionStatus.PENDING:
         raise ValidationError(_("This extension request has already been decided."), code="decided")
@@ -355,17 +353,41 @@ def problem_decide_extension(
     return request
 
 
-@transaction.atomic
-def visit_record(*, on: datetime.date, region, leader, by, projects=(), notes: str = "") -> SupervisionVisit:
-    """Record a supervision day (督导日) and the projects it visited."""
+def _check_visit(*, on: datetime.date, region, projects) -> None:
+    """The rules of a visit, recorded or corrected: not in the future, only its region's projects."""
     if on > timezone.localdate():
         raise ValidationError({"on": _("The date cannot be in the future.")})
     outside = [p for p in projects if p.region_id != region.pk]
     if outside:
         raise ValidationError({"projects": _("Every visited project must be in the visit's region.")})
+
+
+@transaction.atomic
+def visit_record(*, on: datetime.date, region, leader, by, projects=(), notes: str = "") -> SupervisionVisit:
+    """Record a supervision day (督导日) and the projects it visited."""
+    _check_visit(on=on, region=region, projects=projects)
     visit = SupervisionVisit(on=on, region=region, leader=leader, notes=notes, created_by=by)
     save_audited(visit, by=by)
     visit.projects.set(projects)
+    return visit
+
+
+@transaction.atomic
+def visit_update(
+    *, visit: SupervisionVisit, on: datetime.date, region, leader, by, projects=(), notes: str = ""
+) -> SupervisionVisit:
+    """Correct a recorded visit, under the rules of recording one; an unchanged visit writes nothing."""
+    projects = list(projects)
+    _check_visit(on=on, region=region, projects=projects)
+    visit = lock(visit)
+    changed = apply_changes(visit, {"on": on, "region": region, "leader": leader, "notes": notes})
+    projects_changed = {p.pk for p in projects} != set(visit.projects.values_list("pk", flat=True))
+    if changed or projects_changed:
+        # Saved first even when only the projects change, so the history rows that
+        # projects.set() writes carry this user and reason.
+        save_audited(visit, by=by, reason="edited")
+    if projects_changed:
+        visit.projects.set(projects)
     return visit
 
 
@@ -396,12 +418,17 @@ def service_team_save(
     return save_audited(team, by=by)
 
 
+def _check_service_log(*, project: Project, on: datetime.date, person) -> None:
+    """The rules of a service log entry, recorded or corrected."""
+    if isinstance(on, datetime.date) and on > timezone.localdate():
+        raise ValidationError({"on": _("The date cannot be in the future.")})
+
+
 @transaction.atomic
 def service_log_record(
     *, project: Project, on: datetime.date, kind: str, description: str, by, person=None, hours=0
 ) -> ServiceLog:
-    if isinstance(on, datetime.date) and on > timezone.localdate():
-        raise ValidationError({"on": _("The date cannot be in the future.")})
+    _check_service_log(project=project, on=on, person=person)
     log = ServiceLog(
         project=project,
         on=on,
@@ -412,6 +439,21 @@ def service_log_record(
         recorded_by=actor(by),
     )
     return save_audited(log, by=by)
+
+
+@transaction.atomic
+def service_log_update(
+    *, log: ServiceLog, on: datetime.date, kind: str, description: str, by, person=None, hours=0
+) -> ServiceLog:
+    """Correct a service log entry, under the rules of recording one. It stays with its project
+    and its recorder; the history row names who corrected it. An unchanged entry writes nothing."""
+    _check_service_log(project=log.project, on=on, person=person)
+    log = lock(log)
+    description = (description or "").strip()
+    fields = {"on": on, "kind": kind, "description": description, "person": person, "hours": hours}
+    if apply_changes(log, fields):
+        save_audited(log, by=by, reason="edited")
+    return log
 
 
 @transaction.atomic
@@ -431,8 +473,7 @@ def milestone_save(
     if milestone is None:
         milestone = Milestone(project=project)
     else:
-        milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
-        check_version(milestone, version)
+        milestone = lock(milestone, version)
         milestone.version += 1
     if done_on is not None and done_on > timezone.localdate():
         raise ValidationError({"done_on": _("The date cannot be in the future.")})

@@ -98,6 +98,18 @@ class VisitAdminForm(ServiceForm):
         fields = ["on", "region", "leader", "projects", "notes"]
 
 
+class UnitAdminForm(ServiceForm):
+    class Meta:
+        model = Unit
+        fields = ["name", "name_en", "region"]
+
+
+class PersonAdminForm(ServiceForm):
+    class Meta:
+        model = Person
+        fields = ["name", "title", "phone", "region", "unit", "user"]
+
+
 # The pages of the problem moves.
 
 

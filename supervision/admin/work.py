@@ -1,23 +1,26 @@
 """The admin of milestones and their templates, five-one service teams, service logs,
-supervision visits, units, officials and reminders. Writes that have a service go through it."""
+supervision visits, units, officials and reminders. Every add and edit goes through a service
+(supervision/services.py, supervision/units.py) and nothing is deleted: the admin has no write
+path of its own."""
 
 from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from projects.admin.base import BaseAdmin, RegionFilter
-from projects.audit import save_audited
 from projects.models import Project
 from projects.querysets import region_subtree_q
-from supervision import services
+from supervision import services, units
 from supervision.admin.actions import (
     MilestonePlanMixin,
 )
 from supervision.admin.base import ReadOnlyMixin, SupervisionAdmin
 from supervision.admin.forms import (
     MilestoneAdminForm,
+    PersonAdminForm,
     ServiceLogAdminForm,
     ServiceTeamAdminForm,
+    UnitAdminForm,
     VisitAdminForm,
 )
 from supervision.admin.inlines import warning_badge
@@ -32,7 +35,7 @@ from supervision.models import (
     SupervisionVisit,
     Unit,
 )
-from zhaoqing_tracker.admin import ServiceSaveMixin
+from zhaoqing_tracker.admin import NoDeleteMixin, ServiceSaveMixin
 
 
 class WarningFilter(admin.SimpleListFilter):
@@ -156,7 +159,7 @@ class ServiceTeamAdmin(ServiceSaveMixin, SupervisionAdmin):
 
 
 @admin.register(ServiceLog)
-class ServiceLogAdmin(ServiceSaveMixin, SupervisionAdmin):
+class ServiceLogAdmin(ServiceSaveMixin, NoDeleteMixin, SupervisionAdmin):
     form = ServiceLogAdminForm
     autocomplete_fields = ("project",)
     list_display = ("on", "project", "kind", "person", "hours", "recorded_by")
@@ -173,23 +176,15 @@ class ServiceLogAdmin(ServiceSaveMixin, SupervisionAdmin):
         return fields if obj is None else [*fields, "recorded_by", "created_at", "updated_at"]
 
     def save_via_service(self, request, obj, form, change):
-        if change:
-            # There is no service_log_update service yet; save_audited validates and attributes.
-            return save_audited(obj, by=request.user, reason="edited")
         data = form.cleaned_data
-        return services.service_log_record(
-            project=data["project"],
-            on=data["on"],
-            kind=data["kind"],
-            description=data["description"],
-            person=data["person"],
-            hours=data["hours"],
-            by=request.user,
-        )
+        fields = {name: data[name] for name in ("on", "kind", "description", "person", "hours")}
+        if change:
+            return services.service_log_update(log=obj, by=request.user, **fields)
+        return services.service_log_record(project=data["project"], by=request.user, **fields)
 
 
 @admin.register(SupervisionVisit)
-class SupervisionVisitAdmin(ServiceSaveMixin, SupervisionAdmin):
+class SupervisionVisitAdmin(ServiceSaveMixin, NoDeleteMixin, SupervisionAdmin):
     form = VisitAdminForm
     list_display = ("on", "region", "leader", "created_by")
     list_filter = (("region", RegionFilter),)
@@ -213,40 +208,51 @@ class SupervisionVisitAdmin(ServiceSaveMixin, SupervisionAdmin):
         return form
 
     def save_via_service(self, request, obj, form, change):
-        if change:
-            # There is no visit_update service yet; save_audited validates and attributes,
-            # and the project choices above keep the visit inside its region.
-            return save_audited(obj, by=request.user, reason="edited")
         data = form.cleaned_data
-        return services.visit_record(
-            on=data["on"],
-            region=data["region"],
-            leader=data["leader"],
-            projects=list(data["projects"]),
-            notes=data["notes"],
-            by=request.user,
-        )
+        fields = {name: data[name] for name in ("on", "leader", "notes")}
+        projects = list(data["projects"])
+        if change:
+            return services.visit_update(
+                visit=obj, region=obj.region, projects=projects, by=request.user, **fields
+            )
+        return services.visit_record(region=data["region"], projects=projects, by=request.user, **fields)
 
     def save_related(self, request, form, formsets, change):
-        if change:
-            super().save_related(request, form, formsets, change)
-        # A new visit's projects were set by visit_record.
+        # The visited projects were set, and checked, by visit_record or visit_update;
+        # form.save_m2m() would write them again around the service. The page has no inlines.
+        pass
 
 
 @admin.register(Unit)
-class UnitAdmin(SupervisionAdmin):
+class UnitAdmin(ServiceSaveMixin, NoDeleteMixin, SupervisionAdmin):
+    form = UnitAdminForm
+    fields = UnitAdminForm.Meta.fields
     list_display = ("name", "name_en", "region")
     list_filter = (("region", RegionFilter),)
     list_select_related = ("region",)
     search_fields = ("name", "name_en")
 
+    def save_via_service(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in self.fields}
+        if change:
+            return units.unit_update(unit=obj, by=request.user, **fields)
+        return units.unit_create(by=request.user, **fields)
+
 
 @admin.register(Person)
-class PersonAdmin(SupervisionAdmin):
+class PersonAdmin(ServiceSaveMixin, NoDeleteMixin, SupervisionAdmin):
+    form = PersonAdminForm
+    fields = PersonAdminForm.Meta.fields
     list_display = ("name", "title", "unit", "region", "phone", "user")
     list_filter = (("region", RegionFilter),)
     list_select_related = ("unit", "region", "user")
     search_fields = ("name", "title", "phone")
+
+    def save_via_service(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in self.fields}
+        if change:
+            return units.person_update(person=obj, by=request.user, **fields)
+        return units.person_create(by=request.user, **fields)
 
 
 @admin.register(Reminder)

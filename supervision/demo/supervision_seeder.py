@@ -11,10 +11,10 @@ import random
 from collections import defaultdict
 from decimal import Decimal
 
-from projects.audit import save_audited
 from projects.choices import Role, Stage, Status
 from projects.models import Project, StatusChange
 from supervision import services as supervision_services
+from supervision import units
 from supervision.choices import ProblemEventKind, ServiceKind, Severity
 from supervision.demo import DAY, SEED, demo_projects, month_range, supervision_data
 from supervision.demo.clock import Clock
@@ -121,7 +121,7 @@ class SupervisionSeeder:
 
         def unit(region, name, name_en):
             found = Unit.objects.filter(region=region, name=name).first()
-            return found or save_audited(Unit(region=region, name=name, name_en=name_en), by=self.admin)
+            return found or units.unit_create(region=region, name=name, name_en=name_en, by=self.admin)
 
         for region in regions:
             for key, suffix, suffix_en in supervision_data.UNIT_KINDS:
@@ -145,8 +145,9 @@ class SupervisionSeeder:
             if region is None
             else f"13{rng.randint(100000000, 999999999)}"
         )
-        person = Person(name=name, title=title, phone=phone, region=region, unit=unit, user=user)
-        return save_audited(person, by=self.admin)
+        return units.person_create(
+            name=name, title=title, phone=phone, region=region, unit=unit, user=user, by=self.admin
+        )
 
     def ensure_people(self, regions):
         """Per region: two county leaders, two chief service officers, three service specialists."""
