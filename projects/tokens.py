@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from projects.audit import save_audited
+from projects.audit import lock, save_audited
 
 TOKEN_PREFIX = "zq_"
 
@@ -93,7 +93,7 @@ def token_create(*, user, name: str, by, expires_days: int | None = None) -> tup
 
 @transaction.atomic
 def token_revoke(*, token: ApiToken, by) -> ApiToken:
-    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    token = lock(token)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         save_audited(token, by=by, reason="revoked")

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
-from projects.audit import actor, save_audited
+from projects.audit import actor, lock, save_audited
 from supervision.choices import BulletinStatus, PeriodKind, RequestStatus
 from supervision.models_ranking import Bulletin, BulletinRequest
 from supervision.periods import Period, period_containing
@@ -127,7 +127,7 @@ def bulletin_generate(*, period: Period, by=None, publish: bool = True) -> Bulle
 
 @transaction.atomic
 def bulletin_publish(*, bulletin: Bulletin, by) -> Bulletin:
-    locked = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
+    locked = lock(bulletin)
     if locked.is_published:
         raise ValidationError(_("This bulletin is already published."), code="published")
     if not locked.is_current:
@@ -142,7 +142,7 @@ def bulletin_revise(*, bulletin: Bulletin, reason: str, by) -> Bulletin:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give a reason for the correction.")})
-    locked = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
+    locked = lock(bulletin)
     if not locked.is_current:
         raise ValidationError(
             _("A newer revision of this bulletin exists; correct that one."), code="superseded"
