@@ -14,6 +14,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import ModelFormMetaclass
 from django.http import Http404, HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -30,14 +31,9 @@ from supervision.ranking.bulletins import (
     bulletin_revise,
     finish_requested_bulletins,
 )
-from supervision.ranking.exports import (
-    column_labels,
-    pdf_available,
-    printed_indicators,
-    scheme_weights,
-    table_rows,
-)
+from supervision.ranking.exports import pdf_available
 from supervision.ranking.schemes import WEIGHTABLE, can_set_schemes, ranking_scheme_set
+from supervision.ranking.tables import plain, scheme_weights, table_from_bulletin
 from zhaoqing_tracker.admin import ServiceForm, ServiceSaveMixin
 from zhaoqing_tracker.forms import add_service_error
 
@@ -266,7 +262,7 @@ class BulletinAdmin(ManagedByCityAdmin, BaseAdmin):
 
     @admin.display(description=_("weights"))
     def weights_display(self, obj):
-        weights = "; ".join(f"{label} {weight.normalize():f}" for _n, label, weight in scheme_weights(obj))
+        weights = "; ".join(f"{label} {plain(weight)}" for _n, label, weight in scheme_weights(obj.scheme))
         if obj.scheme.get("is_default"):
             return format_html("{} ({})", weights, _("default weights"))
         return weights
@@ -284,29 +280,10 @@ class BulletinAdmin(ManagedByCityAdmin, BaseAdmin):
 
     @admin.display(description=_("ranking"))
     def ranking_table(self, obj):
-        indicators = printed_indicators(obj)
-        head = format_html_join(
-            "", "<th>{}</th>", [(label,) for label in (_("Rank"), _("Rank change"), _("Region"), _("Score"))]
-        )
-        head += format_html_join("", "<th>{}</th>", [(label,) for label in column_labels(indicators)])
-        body = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}</tr>",
-            (
-                (
-                    row["rank"],
-                    row["change"],
-                    row["name"],
-                    row["score"],
-                    format_html_join(
-                        "", "<td>{} <small>({})</small></td>", ((c["value"], c["rank"]) for c in row["cells"])
-                    ),
-                )
-                for row in table_rows(obj, indicators)
-            ),
-        )
-        return format_html(
-            '<table class="bulletin-rows"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>', head, body
+        # The same table partial as the bulletin's page and its printable page.
+        return render_to_string(
+            "supervision/_bulletin_table.html",
+            {"table": table_from_bulletin(obj), "table_class": "bulletin-rows", "link_regions": False},
         )
 
     def get_urls(self):

@@ -29,6 +29,7 @@ from supervision.choices import BulletinStatus, PeriodKind, RequestStatus
 from supervision.models_ranking import Bulletin, BulletinRequest
 from supervision.periods import Period, period_containing
 from supervision.ranking.engine import RATE, compute_ranking, ranking_as_json
+from supervision.ranking.tables import previous_ranks, rank_change
 
 logger = logging.getLogger(__name__)
 
@@ -62,13 +63,12 @@ def bulletin_rows(period: Period, previous: Bulletin | None) -> tuple[list[dict]
     """The rows a bulletin freezes: the ranking's rows plus rank changes (and YoY for quarters)."""
     quarterly = period.kind == PeriodKind.QUARTERLY
     ranking = compute_ranking(period, with_last_year=quarterly)
-    previous_ranks = {row["region"]: row["rank"] for row in previous.rows} if previous else {}
+    before = previous_ranks(previous)
     rows = ranking_as_json(ranking)["rows"]
     for row, computed in zip(rows, ranking.rows, strict=True):
-        before = previous_ranks.get(row["region"])
-        row["previous_rank"] = before
-        # Positive: the region moved up (from 5th to 3rd is +2).
-        row["rank_change"] = before - row["rank"] if before is not None else None
+        # The one definition every view of a ranking uses; positive: the region moved up.
+        change = rank_change(row["rank"], before.get(row["region"]), compared=previous is not None)
+        row["previous_rank"], row["rank_change"] = change.previous_rank, change.places
         if quarterly:
             investment = computed.values["investment"]
             row["investment_last_year"] = str(computed.investment_last_year)

@@ -11,8 +11,8 @@ Money stays Decimal from the database to the page; charts receive it as decimal 
 """
 
 import datetime
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Case, Count, F, Sum, When, Window
 from django.db.models.functions import RowNumber
@@ -28,27 +28,15 @@ from supervision.choices import BulletinStatus, Indicator, PeriodKind
 from supervision.models import Problem, ServiceLog, SupervisionVisit
 from supervision.models_ranking import Bulletin
 from supervision.periods import Period
-from supervision.ranking.display import bilingual, change_symbol, percent_text
-from supervision.ranking.engine import Ranking, Row, compute_ranking
+from supervision.ranking.display import percent_text, progress_value
+from supervision.ranking.engine import Row, compute_ranking
+from supervision.ranking.tables import TableRow
 from supervision.selectors import projects_without_complete_team
 
 # Rows shown in each list before "show all".
 LIST_ROWS = 10
 # Weekly bulletins on a region's rank history.
 RANK_HISTORY = 26
-HUNDRED = Decimal(100)
-CENT = Decimal("0.01")
-
-# The indicators the dashboard table shows next to the rank and score.
-TABLE_INDICATORS = (
-    Indicator.INVESTMENT,
-    Indicator.INVESTMENT_RATE,
-    Indicator.STARTED,
-    Indicator.COMPLETED,
-    Indicator.IN_PRODUCTION,
-    Indicator.PROBLEM_RESOLUTION_RATE,
-)
-RATES = frozenset({Indicator.INVESTMENT_RATE, Indicator.PROBLEM_RESOLUTION_RATE})
 
 # DESIGN's buckets of a region's projects: where each one is stuck.
 BUCKETS = (
@@ -63,102 +51,13 @@ BUCKETS = (
 # --- display helpers ----------------------------------------------------------------------------
 
 
-def progress_value(done: Decimal | int | None, target: Decimal | int | None) -> Decimal | None:
-    """Percent of ``target`` reached, 0–100 for a progress bar (the text shows the true figure)."""
-    if target is None or not target or done is None:
-        return None
-    value = (Decimal(done) * HUNDRED / Decimal(target)).quantize(CENT, rounding=ROUND_HALF_UP)
-    return max(Decimal(0), min(value, HUNDRED))
-
-
 def wan_string(amount: Decimal | None) -> str | None:
     """Yuan as a 万元 decimal string for a chart, or None."""
     value = in_unit(amount, WAN)
     return None if value is None else str(value)
 
 
-def change_of_rank(change: int | None) -> dict:
-    """A rank change as an arrow, a number and words for screen readers."""
-    symbol, direction = change_symbol(change)
-    text = {
-        "none": _("no earlier bulletin"),
-        "up": _("up %(places)s") % {"places": change},
-        "down": _("down %(places)s") % {"places": -(change or 0)},
-        "same": _("unchanged"),
-    }[direction]
-    return {"symbol": symbol, "direction": direction, "text": text}
-
-
-# --- the ranking table ---------------------------------------------------------------------------
-
-
-@dataclass
-class IndicatorCell:
-    name: str
-    value: object
-    rank: int
-    text: str
-    is_money: bool = False
-
-
-@dataclass
-class TableRow:
-    code: str
-    name: str
-    rank: int
-    score: Decimal
-    change: int | None
-    previous_rank: int | None
-    change_display: dict
-    target: Decimal | None
-    investment: Decimal
-    progress: Decimal | None
-    progress_text: str
-    cells: list[IndicatorCell] = field(default_factory=list)
-
-    @property
-    def ind(self) -> dict[str, IndicatorCell]:
-        """The cells by indicator name, for templates: ``row.ind.started.rank``."""
-        return {cell.name: cell for cell in self.cells}
-
-
-def _cell(row: Row, indicator: str) -> IndicatorCell:
-    cell = row.indicators[indicator]
-    if indicator in RATES:
-        text = percent_text(cell.value)
-    elif cell.value is None:
-        text = "—"
-    else:
-        text = str(cell.value)
-    return IndicatorCell(indicator, cell.value, cell.rank, text, is_money=indicator == Indicator.INVESTMENT)
-
-
-def ranking_table(ranking: Ranking, previous: Bulletin | None) -> list[TableRow]:
-    """The ranking's rows with the change of rank since ``previous`` and the target progress."""
-    before = {row["region"]: row["rank"] for row in previous.rows} if previous else {}
-    rows = []
-    for row in ranking.rows:
-        previous_rank = before.get(row.code)
-        change = previous_rank - row.rank if previous_rank is not None else None
-        investment = row.indicators[Indicator.INVESTMENT].value
-        rate = row.indicators[Indicator.INVESTMENT_RATE].value
-        rows.append(
-            TableRow(
-                code=row.code,
-                name=bilingual(row.name, row.name_en),
-                rank=row.rank,
-                score=row.score,
-                change=change,
-                previous_rank=previous_rank,
-                change_display=change_of_rank(change),
-                target=row.target,
-                investment=investment,
-                progress=progress_value(investment, row.target),
-                progress_text=percent_text(rate),
-                cells=[_cell(row, indicator) for indicator in TABLE_INDICATORS],
-            )
-        )
-    return rows
+# --- the ranking's chart (the table itself is supervision.ranking.tables) ----------------------
 
 
 def investment_chart(rows: list[TableRow]) -> dict:

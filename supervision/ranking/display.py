@@ -20,15 +20,12 @@ def percent_text(rate) -> str:
     return f"{number_format(value, decimal_pos=2)}%"
 
 
-def change_symbol(change: int | None) -> tuple[str, str]:
-    """A rank change as an arrow and a number, with its direction, so it reads without colour."""
-    if change is None:
-        return "–", "none"
-    if change > 0:
-        return f"↑{change}", "up"
-    if change < 0:
-        return f"↓{-change}", "down"
-    return "=", "same"
+def progress_value(done: Decimal | int | None, target: Decimal | int | None) -> Decimal | None:
+    """Percent of ``target`` reached, 0–100 for a progress bar (the text shows the true figure)."""
+    if target is None or not target or done is None:
+        return None
+    value = (Decimal(done) * HUNDRED / Decimal(target)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return max(Decimal(0), min(value, HUNDRED))
 
 
 def english() -> bool:

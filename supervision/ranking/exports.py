@@ -2,8 +2,9 @@
 
 Everything here reads only the bulletin's frozen ``rows`` and ``scheme`` (and the city's
 name for the title), so an export shows exactly the published figures, however the
-projects changed since. Figures are stored as Decimal strings; they are turned into
-Decimal, never float, before any arithmetic (万元, percentages).
+projects changed since. Each file renders the bulletin's one table model
+(supervision/ranking/tables.py), the same one its page and the admin render: figures
+are Decimal (never float) from the stored strings to the cell.
 
 Labels are translated in the active language when the export is made, so the same
 bulletin downloads with Chinese or English headers.
@@ -13,12 +14,10 @@ import functools
 import importlib
 import logging
 import subprocess
-from decimal import Decimal
 from io import BytesIO
 
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -27,95 +26,30 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from projects.models import Region
-from projects.templatetags.money import WAN, in_unit
-from supervision.choices import Indicator, PeriodKind
-from supervision.ranking.display import bilingual, change_symbol, percent_text
+from supervision.choices import PeriodKind
+from supervision.ranking import tables
+from supervision.ranking.tables import (
+    ALL_INDICATORS,
+    RankingTable,
+    plain,
+    scheme_weights,
+    table_from_bulletin,
+)
 
 logger = logging.getLogger(__name__)
 
-MONEY = frozenset({Indicator.INVESTMENT})
-RATES = frozenset({Indicator.INVESTMENT_RATE, Indicator.PROBLEM_RESOLUTION_RATE})
-DAYS = frozenset({Indicator.AVG_DAYS_TO_LAND})
-
 # Excel number formats: money in yuan with grouping, rates are fractions shown as %.
 MONEY_FORMAT, RATE_FORMAT, DAYS_FORMAT, SCORE_FORMAT = "#,##0.00", "0.00%", "0.0", "0.00"
-
-# The indicators the printed page shows (an A4 page has room for about eight); any other
-# indicator the scheme weights is added, so every figure behind a score is on the page.
-PRINTED_INDICATORS = (
-    Indicator.INVESTMENT,
-    Indicator.INVESTMENT_RATE,
-    Indicator.SIGNED,
-    Indicator.STARTED,
-    Indicator.COMPLETED,
-    Indicator.IN_PRODUCTION,
-    Indicator.PROBLEM_RESOLUTION_RATE,
-    Indicator.PROBLEMS_OVERDUE,
-)
+NUMBER_FORMATS = {tables.MONEY: MONEY_FORMAT, tables.RATE: RATE_FORMAT, tables.DAYS: DAYS_FORMAT}
 
 PRINT_TEMPLATE = "supervision/bulletin_print.html"
 
 
-# --- values and their display -------------------------------------------------------------------
-
-
-def as_number(value):
-    """A stored figure as a number: counts are ints, everything else a Decimal string."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, int):
-        return value
-    return Decimal(str(value))
-
-
-def wan(amount) -> str:
-    """Yuan shown as 万元 with 2 decimals (screens show 万元; storage keeps yuan)."""
-    value = in_unit(as_number(amount), WAN)
-    if value is None:
-        return "—"
-    return number_format(value, decimal_pos=2, force_grouping=True)
-
-
-def show(indicator: str, value) -> str:
-    """One indicator's value as printed: 万元, %, days with one decimal, or a count."""
-    if value is None:
-        return "—"
-    if indicator in MONEY:
-        return wan(value)
-    if indicator in RATES:
-        return percent_text(value)
-    if indicator in DAYS:
-        return number_format(as_number(value), decimal_pos=1)
-    return str(value)
-
-
-def change_text(rank_change) -> str:
-    return change_symbol(rank_change)[0]
-
-
-def region_name(row: dict) -> str:
-    return bilingual(row["region_name"], row.get("region_name_en", ""))
-
-
-def indicator_label(indicator: str) -> str:
-    return str(Indicator(indicator).label)
-
-
-def plain(weight) -> str:
-    """A weight without trailing zeros: 40, 12.5."""
-    return f"{Decimal(str(weight)).normalize():f}"
-
-
-def scheme_weights(bulletin) -> list[tuple[str, str, Decimal]]:
-    """(indicator, label, weight) of the scheme the bulletin was computed with."""
-    weights = bulletin.scheme.get("weights", {})
-    return [
-        (name, indicator_label(name), Decimal(weights[name])) for name in Indicator.values if name in weights
-    ]
+# --- the facts around the table ------------------------------------------------------------------
 
 
 def weights_text(bulletin) -> str:
-    return "; ".join(f"{label} {plain(weight)}" for _name, label, weight in scheme_weights(bulletin))
+    return "; ".join(f"{label} {plain(weight)}" for _name, label, weight in scheme_weights(bulletin.scheme))
 
 
 def _city_name(bulletin) -> str:
@@ -159,7 +93,7 @@ def revision_text(bulletin) -> str:
 # --- Excel ----------------------------------------------------------------------------------------
 
 
-def _header(quarterly: bool) -> list[str]:
+def _header(table: RankingTable) -> list[str]:
     header = [
         _("Rank"),
         _("Rank change"),
@@ -168,16 +102,16 @@ def _header(quarterly: bool) -> list[str]:
         _("Score"),
         _("Investment target (yuan)"),
     ]
-    for indicator in Indicator.values:
-        label = indicator_label(indicator)
-        if indicator in MONEY:
-            label = _("%(indicator)s (yuan)") % {"indicator": label}
+    for column in table.columns:
+        label = column.label
+        if column.unit == tables.MONEY:
+            label = _("%(indicator)s (yuan)") % {"indicator": label}  # the workbook keeps yuan
         header += [
             label,
-            _("%(indicator)s: rank") % {"indicator": indicator_label(indicator)},
-            _("%(indicator)s: this period") % {"indicator": indicator_label(indicator)},
+            _("%(indicator)s: rank") % {"indicator": column.label},
+            _("%(indicator)s: this period") % {"indicator": column.label},
         ]
-    if quarterly:
+    if table.quarterly:
         header += [_("Investment a year earlier (yuan)"), _("Year-on-year investment growth")]
     return header
 
@@ -191,37 +125,26 @@ def _cell(sheet, value, number_format: str | None = None):
     return cell
 
 
-def _figure(sheet, indicator: str, value):
-    value = as_number(value)
-    if indicator in MONEY:
-        return _cell(sheet, value, MONEY_FORMAT)
-    if indicator in RATES:
-        return _cell(sheet, value, RATE_FORMAT)
-    if indicator in DAYS:
-        return _cell(sheet, value, DAYS_FORMAT)
-    return _cell(sheet, value)
-
-
-def _ranking_row(sheet, row: dict, quarterly: bool) -> list:
+def _ranking_row(sheet, table: RankingTable, row) -> list:
     cells = [
-        _cell(sheet, row["rank"]),
-        _cell(sheet, change_text(row.get("rank_change"))),
-        _cell(sheet, row["region"]),
-        _cell(sheet, region_name(row)),
-        _cell(sheet, as_number(row["score"]), SCORE_FORMAT),
-        _cell(sheet, as_number(row.get("investment_target")), MONEY_FORMAT),
+        _cell(sheet, row.rank),
+        _cell(sheet, row.movement.symbol),
+        _cell(sheet, row.code),
+        _cell(sheet, row.name),
+        _cell(sheet, row.score, SCORE_FORMAT),
+        _cell(sheet, row.target, MONEY_FORMAT),
     ]
-    for indicator in Indicator.values:
-        figures = row["indicators"].get(indicator, {})
+    for column, figure in zip(table.columns, row.cells, strict=True):
+        number_format = NUMBER_FORMATS.get(column.unit)
         cells += [
-            _figure(sheet, indicator, figures.get("value")),
-            _cell(sheet, figures.get("rank")),
-            _figure(sheet, indicator, figures.get("period_value")),
+            _cell(sheet, figure.value, number_format),
+            _cell(sheet, figure.rank),
+            _cell(sheet, figure.period_value, number_format),
         ]
-    if quarterly:
+    if table.quarterly:
         cells += [
-            _cell(sheet, as_number(row.get("investment_last_year")), MONEY_FORMAT),
-            _cell(sheet, as_number(row.get("investment_yoy")), RATE_FORMAT),
+            _cell(sheet, row.investment_last_year, MONEY_FORMAT),
+            _cell(sheet, row.investment_yoy, RATE_FORMAT),
         ]
     return cells
 
@@ -232,7 +155,7 @@ def bulletin_xlsx(bulletin) -> bytes:
     A write-only workbook streams rows to a temporary file, so memory does not grow
     with the number of regions (2,800 at national scale).
     """
-    quarterly = bulletin.kind == PeriodKind.QUARTERLY
+    table = table_from_bulletin(bulletin, ALL_INDICATORS)
     workbook = Workbook(write_only=True)
     bold = Font(bold=True)
 
@@ -249,13 +172,13 @@ def bulletin_xlsx(bulletin) -> bytes:
         facts.append(_("Reason for the revision: %(reason)s") % {"reason": bulletin.reason})
     sheet.append([title, *facts])
     header = []
-    for label in _header(quarterly):
+    for label in _header(table):
         cell = _cell(sheet, label)
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    for row in bulletin.rows:
-        sheet.append(_ranking_row(sheet, row, quarterly))
+    for row in table.rows:
+        sheet.append(_ranking_row(sheet, table, row))
 
     scheme = workbook.create_sheet("scheme")
     scheme.column_dimensions["A"].width = 36
@@ -267,7 +190,7 @@ def bulletin_xlsx(bulletin) -> bytes:
     scheme.append(
         [_cell(scheme, _("Indicator")), _cell(scheme, _("Indicator code")), _cell(scheme, _("Weight"))]
     )
-    for name, label, weight in scheme_weights(bulletin):
+    for name, label, weight in scheme_weights(bulletin.scheme):
         scheme.append([label, name, _cell(scheme, weight, SCORE_FORMAT)])
 
     buffer = BytesIO()
@@ -278,50 +201,8 @@ def bulletin_xlsx(bulletin) -> bytes:
 # --- the printed page -----------------------------------------------------------------------------
 
 
-def printed_indicators(bulletin) -> list[str]:
-    weighted = [name for name, _label, _weight in scheme_weights(bulletin)]
-    extra = [name for name in weighted if name not in PRINTED_INDICATORS]
-    return [*PRINTED_INDICATORS, *extra]
-
-
-def table_rows(bulletin, indicators: list[str]) -> list[dict]:
-    """The bulletin's rows as display strings, for the printed page and the admin."""
-    quarterly = bulletin.kind == PeriodKind.QUARTERLY
-    rows = []
-    for row in bulletin.rows:
-        change = row.get("rank_change")
-        cells = []
-        for indicator in indicators:
-            figures = row["indicators"].get(indicator, {})
-            cells.append({"value": show(indicator, figures.get("value")), "rank": figures.get("rank")})
-        rows.append(
-            {
-                "rank": row["rank"],
-                "change": change_text(change),
-                "direction": "up" if change and change > 0 else "down" if change and change < 0 else "same",
-                "code": row["region"],
-                "name": region_name(row),
-                "score": number_format(as_number(row["score"]), decimal_pos=2),
-                "cells": cells,
-                "last_year": wan(row.get("investment_last_year")) if quarterly else "",
-                "yoy": percent_text(row.get("investment_yoy")) if quarterly else "",
-            }
-        )
-    return rows
-
-
-def column_labels(indicators: list[str]) -> list[str]:
-    """Headings of the printed indicators; money is shown in 万元, and the heading says so."""
-    return [
-        _("%(indicator)s (10k yuan)") % {"indicator": indicator_label(name)}
-        if name in MONEY
-        else indicator_label(name)
-        for name in indicators
-    ]
-
-
 def print_context(bulletin) -> dict:
-    indicators = printed_indicators(bulletin)
+    """What the bulletin's page and its printable page show around their one table."""
     return {
         "bulletin": bulletin,
         "language": get_language() or "zh-hans",
@@ -331,12 +212,7 @@ def print_context(bulletin) -> dict:
         "revision": revision_text(bulletin),
         "publication": publication_text(bulletin),
         "generated_at": _local(bulletin.generated_at),
-        "columns": column_labels(indicators),
-        "rows": table_rows(bulletin, indicators),
-        "quarterly": bulletin.kind == PeriodKind.QUARTERLY,
-        "weights": [(label, plain(weight)) for _name, label, weight in scheme_weights(bulletin)],
-        "scheme_year": bulletin.scheme.get("year"),
-        "scheme_is_default": bulletin.scheme.get("is_default"),
+        "table": table_from_bulletin(bulletin),
     }
 
 

@@ -24,7 +24,9 @@ from supervision.choices import Indicator, PeriodKind
 from supervision.periods import MONTHLY, WEEKLY, period_containing, rankable
 from supervision.ranking import dashboard as d
 from supervision.ranking.bulletins import previous_bulletin
+from supervision.ranking.display import bilingual, percent_text
 from supervision.ranking.engine import compute_ranking
+from supervision.ranking.tables import table_from_ranking
 from supervision.selectors import projects_without_complete_team
 from zhaoqing_tracker.forms import DateInput
 from zhaoqing_tracker.web import login_required, page_of
@@ -67,7 +69,8 @@ def dashboard(request):
     form, period = chosen_period(request, today)
     ranking = compute_ranking(period)
     previous = previous_bulletin(period.kind, period.start)
-    rows = d.ranking_table(ranking, previous)
+    table = table_from_ranking(ranking, previous)
+    rows = table.rows
     funnel = d.stage_funnel()
     trend = d.investment_trend(period.end)
     user = request.user
@@ -76,12 +79,8 @@ def dashboard(request):
         "period": period,
         "kind_label": PeriodKind(period.kind).label,
         "today": today,
+        "table": table,
         "rows": rows,
-        "scheme": ranking.scheme,
-        "weights": [
-            (Indicator(name).label, f"{weight.normalize():f}")
-            for name, weight in ranking.scheme.weights.items()
-        ],
         "previous": previous,
         "funnel": funnel,
         "trend": trend,
@@ -124,12 +123,12 @@ def region_detail(request, code):
     buckets = d.region_buckets(region, user)
     context = {
         "region": region,
-        "region_name": d.bilingual(region.name, region.name_en),
+        "region_name": bilingual(region.name, region.name_en),
         "today": today,
         "period": period,
         "row": row,
         "ranked_count": ranked_count,
-        "resolution_rate": d.percent_text(row.indicators[Indicator.PROBLEM_RESOLUTION_RATE].value),
+        "resolution_rate": percent_text(row.indicators[Indicator.PROBLEM_RESOLUTION_RATE].value),
         "target": target,
         "target_lines": target_lines,
         "buckets": buckets,
