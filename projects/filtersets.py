@@ -18,7 +18,7 @@ from drf_spectacular.drainage import set_override
 
 from projects.choices import RegionKind, Stage, Status
 from projects.models import MONEY, AnnualTarget, Industry, InvestmentReport, Project, Region
-from projects.querysets import region_subtree_q
+from projects.scope import subtree_ids
 
 
 class StrictBooleanField(forms.Field):
@@ -78,7 +78,7 @@ class RegionFilter(SchemaMixin, django_filters.ModelChoiceFilter):
     def filter(self, qs, value):
         if value in django_filters.constants.EMPTY_VALUES:
             return qs
-        return qs.filter(region_subtree_q(value, prefix=self.prefix))
+        return qs.filter(**{f"{self.prefix}__in": subtree_ids(value)})
 
 
 class CodeFilter(SchemaMixin, django_filters.ModelChoiceFilter):

@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from projects import scope
 from projects.models import MONEY, Enterprise, Industry, Park, Project, Region
 from projects.services import PROJECT_EDITABLE_FIELDS
 from zhaoqing_tracker.forms import MonthField, PageForm, date_field, replace_data, version_field
@@ -32,8 +33,8 @@ class ServiceForm(PageForm):
     """
 
     field_map: dict[str, str] = {}
-
     service_model = Project
+
     def after_stale(self) -> None:
         """After a stale refusal, on the form rebuilt around the record as it is now: what else
         the form shows should follow that record (the version already does)."""
@@ -144,7 +145,7 @@ def scoped_enterprises(user, project: Project | None = None):
     """Enterprises a user may pick: for county users those of their region's projects and those
     with no project yet, so that one county's list does not show another county's investors."""
     enterprises = Enterprise.objects.order_by("name")
-    if user.region_id is None:
+    if scope.is_unrestricted(user):
         return enterprises
     mine = Q(pk__in=Project.objects.visible_to(user).values("enterprise_id"))
     mine |= ~Exists(Project.objects.filter(enterprise=OuterRef("pk")))
@@ -155,8 +156,7 @@ def scoped_enterprises(user, project: Project | None = None):
 
 def scoped_regions(user):
     """Regions a user may file a project under: their own region's subtree, or all for city users."""
-    regions = Region.objects.select_related("parent")
-    return regions.subtree(user.region) if user.region_id is not None else regions
+    return scope.regions_for(user).select_related("parent")
 
 
 class AdvanceForm(ServiceForm):

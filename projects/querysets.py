@@ -1,35 +1,31 @@
-"""Named, reusable reads (house rule 6): ``Project.objects.counted().in_region(r)``."""
+"""Named, reusable reads (house rule 6): ``Project.objects.counted().in_region(r)``.
+
+Every ``visible_to(user)`` is the one region rule of projects/scope.py; a region's rows are read
+as ``region_id IN (the ids of its subtree)``, never an OR over parent and grandparent."""
 
 from django.db import models
 from django.db.models import Q
 
+from projects import scope
 from projects.choices import Status
-
-
-def region_subtree_q(region, prefix: str = "region") -> Q:
-    """The region and everything under it (city → county → zone; province → city → county)."""
-    return (
-        Q(**{prefix: region})
-        | Q(**{f"{prefix}__parent": region})
-        | Q(**{f"{prefix}__parent__parent": region})
-    )
-
-
-def scoped_to(queryset, user, prefix: str):
-    """Row scope of a user: county users see their region's subtree, city users everything."""
-    if not user.is_authenticated:
-        return queryset.none()
-    if user.region_id is None:
-        return queryset
-    return queryset.filter(region_subtree_q(user.region, prefix=prefix))
 
 
 class RegionQuerySet(models.QuerySet):
     def ranked(self):
         return self.filter(is_ranked=True)
 
+    def subtree_ids(self, region_id) -> list[int]:
+        """The region and the regions up to two levels under it: one query over the small region table."""
+        tree = Q(pk=region_id) | Q(parent_id=region_id) | Q(parent__parent_id=region_id)
+        return list(self.filter(tree).order_by("pk").values_list("pk", flat=True))
+
+    def ancestor_ids(self, region_id) -> list[int]:
+        """The regions above the region, up to two levels (its parent and grandparent)."""
+        row = self.filter(pk=region_id).values_list("parent_id", "parent__parent_id").first()
+        return [pk for pk in (row or ()) if pk is not None]
+
     def subtree(self, region):
-        return self.filter(Q(pk=region.pk) | Q(parent=region) | Q(parent__parent=region))
+        return self.filter(pk__in=self.model.objects.subtree_ids(region.pk))
 
 
 class ProjectQuerySet(models.QuerySet):
@@ -41,27 +37,30 @@ class ProjectQuerySet(models.QuerySet):
         return self.exclude(status=Status.CANCELLED)
 
     def in_region(self, region):
-        return self.filter(region_subtree_q(region))
+        return self.filter(region__in=scope.subtree_ids(region))
 
     def major(self):
         return self.filter(is_major=True)
 
     def visible_to(self, user):
-        return scoped_to(self, user, "region")
+        return scope.scope_filter(self, user, "region")
 
 
 class ProjectChildQuerySet(models.QuerySet):
     """For rows that belong to one project (transitions, investment reports)."""
 
     def in_region(self, region):
-        return self.filter(region_subtree_q(region, prefix="project__region"))
+        return self.filter(project__region__in=scope.subtree_ids(region))
 
     def visible_to(self, user):
-        return scoped_to(self, user, "project__region")
+        return scope.scope_filter(self, user, "project__region")
 
 
 class RegionChildQuerySet(models.QuerySet):
-    """For rows that belong to one region (targets, parks)."""
+    """For rows that belong to one region (targets, parks, visits)."""
+
+    def in_region(self, region):
+        return self.filter(region__in=scope.subtree_ids(region))
 
     def visible_to(self, user):
-        return scoped_to(self, user, "region")
+        return scope.scope_filter(self, user, "region")

@@ -5,10 +5,10 @@ views put back onto the form (zhaoqing_tracker.forms.add_service_error)."""
 import datetime
 
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from projects import scope
 from projects.choices import RegionKind
 from projects.models import Project, Region, User
 from supervision.admin.forms import people_for
@@ -38,18 +38,14 @@ class UserChoiceField(forms.ModelChoiceField):
         return user.get_full_name() or user.username
 
 
-def home_regions_q(region, prefix="region") -> Q:
-    """The regions a problem of ``region`` may be handed to: its own, its parent's, city-level."""
-    return Q(**{f"{prefix}__isnull": True}) | Q(**{prefix: region}) | Q(**{prefix: region.parent_id})
-
-
 def people_of(project: Project):
-    """Officials of the project's region (and the regions around it) or city-level ones."""
-    return Person.objects.filter(home_regions_q(project.region)).select_related("region")
+    """Officials that serve the project (projects/scope.py): of its region, of one above it, or
+    city-level ones."""
+    return Person.objects.filter(scope.serving_q(project.region)).select_related("region")
 
 
 def units_of(project: Project):
-    return Unit.objects.filter(home_regions_q(project.region))
+    return Unit.objects.filter(scope.serving_q(project.region))
 
 
 # Problems
@@ -110,11 +106,9 @@ class AssignForm(MoveForm):
 
     def __init__(self, *args, problem, **kwargs):
         super().__init__(*args, problem=problem, **kwargs)
-        region = problem.project.region
-        self.fields["unit"].queryset = Unit.objects.filter(home_regions_q(region))
-        self.fields["assignee"].queryset = User.objects.filter(
-            home_regions_q(region), is_active=True
-        ).order_by("username")
+        serving = scope.serving_q(problem.project.region)
+        self.fields["unit"].queryset = Unit.objects.filter(serving)
+        self.fields["assignee"].queryset = User.objects.filter(serving, is_active=True).order_by("username")
         # Re-assigning starts from the current unit, assignee and due date.
         self.initial.setdefault("unit", problem.responsible_unit_id)
         self.initial.setdefault("assignee", problem.assignee_id)
@@ -265,8 +259,7 @@ COUNTY_LEVEL_KINDS = [
 
 
 def visit_regions_for(user):
-    regions = Region.objects.all() if user.region_id is None else Region.objects.subtree(user.region)
-    return regions.filter(kind__in=COUNTY_LEVEL_KINDS).order_by("code")
+    return scope.regions_for(user).filter(kind__in=COUNTY_LEVEL_KINDS).order_by("code")
 
 
 class VisitForm(PageForm):

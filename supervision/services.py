@@ -17,6 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from projects import scope
 from projects.audit import actor, apply_changes, check_version, field_error, lock, save_audited
 from projects.choices import Stage, Status
 from projects.models import Project
@@ -156,14 +157,10 @@ def problem_assign(
     on = _move_date(locked, on)
     if unit is None:
         raise ValidationError({"unit": _("Choose the responsible unit.")})
-    # A problem goes to a unit of its own region or to a city-level one (no region);
-    # the same for the person it is assigned to.
+    # A problem goes to a unit (and a person) that serves its project (projects/scope.py).
     home = locked.project.region
-    allowed_regions = {None, home.pk, home.parent_id}
-    if unit.region_id not in allowed_regions:
-        raise field_error("unit", _("The unit belongs to another region."), "other_region")
-    if assignee is not None and assignee.region_id not in allowed_regions:
-        raise field_error("assignee", _("The assignee works in another region."), "other_region")
+    scope.check_serves(home, unit, "unit", _("The unit belongs to another region."))
+    scope.check_serves(home, assignee, "assignee", _("The assignee works in another region."))
     if not isinstance(due_on, datetime.date):
         raise ValidationError({"due_on": _("Enter the due date.")})
     if due_on < on:
@@ -410,6 +407,10 @@ def service_team_save(
     else:
         check_version(team, version)
         team.version += 1
+    members = {"county_leader": county_leader, "chief_officer": chief_officer, "specialist": specialist}
+    for field, person in members.items():
+        scope.check_serves(project.region, person, field, _("The official works in another region."))
+    scope.check_serves(project.region, unit, "unit", _("The unit belongs to another region."))
     team.county_leader = county_leader
     team.chief_officer = chief_officer
     team.specialist = specialist
@@ -422,6 +423,7 @@ def _check_service_log(*, project: Project, on: datetime.date, person) -> None:
     """The rules of a service log entry, recorded or corrected."""
     if isinstance(on, datetime.date) and on > timezone.localdate():
         raise ValidationError({"on": _("The date cannot be in the future.")})
+    scope.check_serves(project.region, person, "person", _("The official works in another region."))
 
 
 @transaction.atomic
@@ -477,6 +479,7 @@ def milestone_save(
         milestone.version += 1
     if done_on is not None and done_on > timezone.localdate():
         raise ValidationError({"done_on": _("The date cannot be in the future.")})
+    scope.check_serves(project.region, responsible, "responsible", _("The official works in another region."))
     milestone.title = title
     milestone.due_on = due_on
     milestone.responsible = responsible
@@ -495,6 +498,7 @@ def milestone_plan_generate(
     for stages the project has already reached are skipped, as are titles the
     project already has, so running it again adds nothing twice.
     """
+    scope.check_serves(project.region, responsible, "responsible", _("The official works in another region."))
     reached = project.stage_enum.index
     existing = set(project.milestones.values_list("title", flat=True))
     plan = []

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.formats import number_format
 
+from projects import scope
 from projects.audit import change_reason_label, history_delta
 from projects.models import (
     Park,
@@ -34,11 +35,11 @@ class RegionFilter(admin.RelatedFieldListFilter):
     """Offers a county user only the regions of their own subtree."""
 
     def field_choices(self, field, request, model_admin):
-        if request.user.region_id is None:
+        ids = scope.region_ids(request.user)
+        if ids is scope.UNRESTRICTED:
             return super().field_choices(field, request, model_admin)
         ordering = self.field_admin_ordering(field, request, model_admin)
-        subtree = Region.objects.subtree(request.user.region).values("pk")
-        return field.get_choices(include_blank=False, ordering=ordering, limit_choices_to={"pk__in": subtree})
+        return field.get_choices(include_blank=False, ordering=ordering, limit_choices_to={"pk__in": ids})
 
 
 class BaseAdmin(HistoryAdmin):
@@ -46,8 +47,8 @@ class BaseAdmin(HistoryAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         related, user = db_field.remote_field.model, request.user
-        if related is Region and user.region_id is not None:
-            kwargs.setdefault("queryset", Region.objects.subtree(user.region))
+        if related is Region:
+            kwargs.setdefault("queryset", scope.regions_for(user))
         elif related is Project:
             kwargs.setdefault("queryset", Project.objects.visible_to(user))
         elif related is Park:
@@ -84,12 +85,12 @@ class ScopedAdmin(BaseAdmin):
             raise Http404
 
     def history_view(self, request, object_id, extra_context=None):
-        if request.user.region_id is not None:
+        if not scope.is_unrestricted(request.user):
             self._check_visible(request, object_id)
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.user.region_id is not None:
+        if not scope.is_unrestricted(request.user):
             self._check_visible(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
 

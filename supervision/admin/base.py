@@ -2,9 +2,9 @@
 through their project."""
 
 
+from projects import scope
 from projects.admin.base import ScopedAdmin
 from projects.models import Project, User
-from projects.querysets import region_subtree_q
 from supervision.admin.forms import (
     people_for,
     projects_for,
@@ -66,11 +66,6 @@ class ScopedByPathAdmin(SupervisionAdmin):
 
     def get_queryset(self, request):
         queryset = super(ScopedAdmin, self).get_queryset(request)
-        user = request.user
-        if not user.is_authenticated:
-            return queryset.none()
-        if user.region_id is None:
-            return queryset
-        return queryset.filter(region_subtree_q(user.region, prefix=self.region_path))
+        return scope.scope_filter(queryset, request.user, self.region_path)
 
 

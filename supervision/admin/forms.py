@@ -7,12 +7,11 @@ is decided by supervision/services.py; its ValidationError comes back onto the f
 from django import forms
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from projects import scope
 from projects.models import Project, User
-from projects.querysets import region_subtree_q
 from supervision.models import Milestone, Person, Problem, ServiceLog, ServiceTeam, SupervisionVisit, Unit
 from zhaoqing_tracker.admin import ServiceForm
 from zhaoqing_tracker.forms import add_service_error as shared_add_service_error
@@ -20,8 +19,8 @@ from zhaoqing_tracker.forms import add_service_error as shared_add_service_error
 TEXTAREA = forms.Textarea(attrs={"rows": 3, "cols": 60})
 
 
-# Choices a user may pick. County users: their region's subtree; city-level units and
-# officials (no region) serve every county, so they are offered to everyone.
+# Choices a user may pick (projects/scope.py): rows of their scope; units, officials and users
+# of their scope, of the regions above theirs, or city-level (no region), which serve every county.
 
 
 def projects_for(user):
@@ -29,22 +28,15 @@ def projects_for(user):
 
 
 def units_for(user):
-    if user.region_id is None:
-        return Unit.objects.all()
-    return Unit.objects.filter(Q(region__isnull=True) | region_subtree_q(user.region))
+    return scope.pickable(Unit.objects.all(), user)
 
 
 def people_for(user):
-    if user.region_id is None:
-        return Person.objects.all()
-    return Person.objects.filter(Q(region__isnull=True) | region_subtree_q(user.region))
+    return scope.pickable(Person.objects.all(), user)
 
 
 def users_for(user):
-    users = User.objects.filter(is_active=True).order_by("username")
-    if user.region_id is None:
-        return users
-    return users.filter(Q(region__isnull=True) | region_subtree_q(user.region))
+    return scope.pickable(User.objects.filter(is_active=True).order_by("username"), user)
 
 
 def visits_for(user):

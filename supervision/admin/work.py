@@ -7,9 +7,9 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from projects import scope
 from projects.admin.base import BaseAdmin, RegionFilter
 from projects.models import Project
-from projects.querysets import region_subtree_q
 from supervision import services, units
 from supervision.admin.actions import (
     MilestonePlanMixin,
@@ -265,8 +265,4 @@ class ReminderAdmin(ReadOnlyMixin, admin.ModelAdmin):
     date_hierarchy = "sent_on"
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        user = request.user
-        if user.region_id is None:
-            return queryset
-        return queryset.filter(region_subtree_q(user.region, prefix="recipient__region"))
+        return scope.scope_filter(super().get_queryset(request), request.user, "recipient__region")

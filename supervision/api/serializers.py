@@ -4,7 +4,6 @@ caller's scope (another region's record reads as non-existent)."""
 
 import datetime
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -12,8 +11,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
+from projects import scope
 from projects.models import Project, User
-from projects.querysets import region_subtree_q
 from supervision import services
 from supervision.choices import (
     OPEN_PROBLEM_STATUSES,
@@ -47,13 +46,22 @@ def _user(serializer):
     return serializer.context["request"].user
 
 
+def serving_choices(field, queryset):
+    """What a unit, official or user field offers (projects/scope.py): on a problem's move, those
+    that serve the problem's project (what the service accepts); elsewhere those of the caller's
+    scope, of the regions above it, or city-level (no region)."""
+    problem = field.context.get("problem")
+    if problem is not None:
+        return queryset.filter(scope.serving_q(problem.project.region))
+    return scope.pickable(queryset, field.context["request"].user)
+
+
 class LocalOrCityLevelField(serializers.PrimaryKeyRelatedField):
-    """A person or unit by id: one of the caller's region (and the regions under it), or a
-    city-level one (no region), which every county may call on."""
+    """A person or unit by id: one of the caller's region (the regions under it and above it), or
+    a city-level one (no region), which every county may call on."""
 
     def get_queryset(self):
-        queryset = super().get_queryset()
-        return queryset.visible_to(self.context["request"].user) | queryset.filter(region__isnull=True)
+        return serving_choices(self, super().get_queryset())
 
 
 class UsernameField(SlugField):
@@ -66,11 +74,7 @@ class UsernameField(SlugField):
         super().__init__(**kwargs)
 
     def get_queryset(self):
-        queryset = super().get_queryset()
-        user = self.context["request"].user
-        if user.region_id is None:
-            return queryset
-        return queryset.filter(region_subtree_q(user.region) | Q(region__isnull=True))
+        return serving_choices(self, super().get_queryset())
 
 
 def project_field(**kwargs):

@@ -20,9 +20,9 @@ from django.utils.dates import MONTHS_AP
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from projects import scope
 from projects.choices import Stage, Status
 from projects.models import AnnualTarget, InvestmentRollup, Project, Region
-from projects.querysets import region_subtree_q
 from projects.templatetags.money import WAN, in_unit
 from supervision.choices import BulletinStatus, Indicator, PeriodKind
 from supervision.models import Problem, ServiceLog, SupervisionVisit
@@ -203,9 +203,7 @@ def projects_without_team(user, limit: int = LIST_ROWS) -> Cut:
 
 def regions_open_to(user):
     """The regions whose page a user may open: a county user's own subtree, everything for the city."""
-    if user.region_id is None:
-        return Region.objects.all()
-    return Region.objects.subtree(user.region)
+    return scope.regions_for(user)
 
 
 @dataclass
@@ -322,7 +320,7 @@ def region_problems(region: Region, user) -> Cut:
 def region_visits(region: Region, user) -> Cut:
     visits = (
         SupervisionVisit.objects.visible_to(user)
-        .filter(region_subtree_q(region))
+        .in_region(region)
         .select_related("leader", "region")
         .annotate(project_count=Count("projects", distinct=True))
         .order_by("-on", "-id")

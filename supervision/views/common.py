@@ -12,7 +12,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from projects.models import Project, Region
+from projects import scope
+from projects.models import Project
 from zhaoqing_tracker.forms import DateInput
 from zhaoqing_tracker.forms import add_service_error as apply_service_error  # noqa: F401
 from zhaoqing_tracker.web import is_htmx, login_required, page_of, require_perms  # noqa: F401
@@ -61,7 +62,5 @@ def prepare_filter_form(filterset, request, *, shown: list[str]):
         elif isinstance(field, forms.ChoiceField):
             field.choices = [("", ALL), *[c for c in field.choices if c[0] != ""]]
         if name == "region":
-            user = request.user
-            regions = Region.objects.all() if user.region_id is None else Region.objects.subtree(user.region)
-            field.queryset = regions.order_by("code")
+            field.queryset = scope.regions_for(request.user).order_by("code")
     return form

@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from projects import scope
 from projects.models import Region
 
 
@@ -31,11 +32,7 @@ class RegionCodeField(SlugField):
 
     def to_internal_value(self, data):
         region = super().to_internal_value(data)
-        user = self.context["request"].user
-        if (
-            user.region_id is not None
-            and not Region.objects.subtree(user.region).filter(pk=region.pk).exists()
-        ):
+        if not scope.in_scope(self.context["request"].user, region.pk):
             self.fail("outside_scope")
         return region
 

@@ -1,6 +1,7 @@
 from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 
+from projects import scope
 from zhaoqing_tracker.api.concurrency import check_if_match, etag_for
 from zhaoqing_tracker.api.filters import StableOrderingFilter, StrictFilterBackend
 from zhaoqing_tracker.api.permissions import RolePermissions
@@ -12,6 +13,12 @@ class ScopedViewSet(viewsets.GenericViewSet):
 
     permission_classes = [RolePermissions]
     filter_backends = [StrictFilterBackend, StableOrderingFilter]
+
+    def initial(self, request, *args, **kwargs):
+        # The scope is cached on the user object (projects/scope.py); a user object handed in
+        # from outside (force_authenticate) outlives one request, so each request reads it afresh.
+        scope.forget(request.user)
+        super().initial(request, *args, **kwargs)
 
     def get_queryset(self):
         return super().get_queryset().visible_to(self.request.user)
