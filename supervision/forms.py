@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from projects import scope
 from projects.choices import RegionKind
 from projects.models import Project, Region, User
-from supervision.admin.forms import people_for
-from supervision.choices import ExtensionStatus, ProblemCategory, ServiceKind, Severity
+from supervision import problem_flow as flow
+from supervision import services
+from supervision.choices import ProblemCategory, ServiceKind, Severity
 from supervision.models import Milestone, Person, SupervisionVisit, Unit
 from zhaoqing_tracker.forms import DateInput, PageForm, version_field
 
@@ -85,14 +86,29 @@ class ProblemRaiseForm(PageForm):
 
 
 class MoveForm(PageForm):
+    """The input of one move (problem_flow.MOVES) of one problem, for the staff pages and the
+    admin alike (the admin swaps the widgets: supervision/admin/forms.py ``admin_widgets``).
+    ``perform`` hands it to the move's service with the version the form was loaded at, and
+    returns what to tell the user; a refusal is the service's ValidationError."""
+
+    move: flow.Move
     version = version_field()
 
     def __init__(self, *args, problem, **kwargs):
         super().__init__(*args, **kwargs)
         self.problem = problem
+        self.initial.setdefault("version", problem.version)
+
+    def perform(self, user) -> str:
+        self.call_service(self.cleaned_data, user, version=self.cleaned_data["version"])
+        return self.move.done
+
+    def call_service(self, data, user, *, version):
+        raise NotImplementedError
 
 
 class AssignForm(MoveForm):
+    move = flow.ASSIGN
     unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=Unit.objects.none())
     assignee = UserChoiceField(
         label=_("Assignee"),
@@ -114,18 +130,43 @@ class AssignForm(MoveForm):
         self.initial.setdefault("assignee", problem.assignee_id)
         self.initial.setdefault("due_on", problem.due_on)
 
+    def call_service(self, data, user, *, version):
+        services.problem_assign(
+            problem=self.problem,
+            unit=data["unit"],
+            assignee=data["assignee"],
+            due_on=data["due_on"],
+            on=data["on"],
+            note=data["note"],
+            by=user,
+            version=version,
+        )
+
 
 class ResolveForm(MoveForm):
+    move = flow.RESOLVE
     resolution = forms.CharField(label=_("How it was resolved"), widget=textarea())
     on = move_date_field()
 
+    def call_service(self, data, user, *, version):
+        services.problem_resolve(
+            problem=self.problem, resolution=data["resolution"], on=data["on"], by=user, version=version
+        )
+
 
 class VerifyForm(MoveForm):
+    move = flow.VERIFY
     note = forms.CharField(label=_("Note"), required=False, widget=textarea(2))
     on = move_date_field()
 
+    def call_service(self, data, user, *, version):
+        services.problem_verify(
+            problem=self.problem, note=data["note"], on=data["on"], by=user, version=version
+        )
+
 
 class ReopenForm(MoveForm):
+    move = flow.REOPEN
     reason = forms.CharField(label=_("Reason"), widget=textarea())
     due_on = forms.DateField(
         label=_("New due date"),
@@ -135,13 +176,30 @@ class ReopenForm(MoveForm):
     )
     on = move_date_field()
 
+    def call_service(self, data, user, *, version):
+        services.problem_reopen(
+            problem=self.problem,
+            reason=data["reason"],
+            due_on=data["due_on"],
+            on=data["on"],
+            by=user,
+            version=version,
+        )
+
 
 class ExtensionForm(MoveForm):
+    move = flow.EXTEND
     due_on = forms.DateField(label=_("Requested due date"), widget=date_input())
     reason = forms.CharField(label=_("Reason"), widget=textarea())
 
+    def call_service(self, data, user, *, version):
+        services.problem_request_extension(
+            problem=self.problem, due_on=data["due_on"], reason=data["reason"], by=user, version=version
+        )
+
 
 class DecideExtensionForm(MoveForm):
+    move = flow.DECIDE_EXTENSION
     APPROVE, REJECT = "approve", "reject"
 
     request = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
@@ -156,9 +214,30 @@ class DecideExtensionForm(MoveForm):
     def __init__(self, *args, problem, **kwargs):
         super().__init__(*args, problem=problem, **kwargs)
         self.fields["request"].queryset = problem.extension_requests.all()
-        pending = [r for r in problem.extension_requests.all() if r.status == ExtensionStatus.PENDING]
-        if pending:
-            self.initial.setdefault("request", pending[0].pk)
+        pending = flow.pending_request(problem)
+        if pending is not None:
+            self.initial.setdefault("request", pending.pk)
+
+    def perform(self, user) -> str:
+        approve = self.cleaned_data["decision"] == self.APPROVE
+        self.call_service(self.cleaned_data, user, version=self.cleaned_data["version"])
+        return _("The extension was approved.") if approve else _("The extension was rejected.")
+
+    def call_service(self, data, user, *, version):
+        services.problem_decide_extension(
+            request=data["request"],
+            approve=data["decision"] == self.APPROVE,
+            note=data["note"],
+            by=user,
+            version=version,
+        )
+
+
+# The form of each move of problem_flow.MOVES.
+MOVE_FORMS = {
+    form.move.name: form
+    for form in (AssignForm, ResolveForm, ExtensionForm, VerifyForm, ReopenForm, DecideExtensionForm)
+}
 
 
 # Work on a project
@@ -277,7 +356,9 @@ class VisitForm(PageForm):
     def __init__(self, *args, user, region=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = visit_regions_for(user)
-        self.fields["leader"].queryset = people_for(user)
+        # The officials the user may pick (projects/scope.py), as the admin's people_for; read
+        # from scope here so that the staff forms do not import the admin's.
+        self.fields["leader"].queryset = scope.pickable(Person.objects.all(), user)
         # Only the chosen region's projects are offered: a visit is to one region, and a
         # city-wide list would run to thousands of boxes.
         if region is not None:

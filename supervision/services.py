@@ -11,7 +11,7 @@ future nor before the problem was raised.
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -21,7 +21,7 @@ from projects import scope
 from projects.audit import actor, apply_changes, check_version, field_error, lock, save_audited
 from projects.choices import Stage, Status
 from projects.models import Project
-from projects.roles import is_leader
+from supervision import problem_flow as flow
 from supervision.choices import ExtensionStatus, ProblemEventKind, ProblemStatus, Severity
 from supervision.models import (
     ExtensionRequest,
@@ -94,14 +94,15 @@ def _save_move(problem: Problem, *, by, kind, from_status, on, note="", due_on=N
     return problem
 
 
-def _require_leader(by, what: str, problem: Problem) -> None:
-    """A leader role, and for a county leader the problem's region (city leaders have none)."""
-    if not is_leader(by):
-        raise ValidationError(_("Only a leader can %(what)s.") % {"what": what}, code="not_leader")
-    if not Problem.objects.visible_to(by).filter(pk=problem.pk).exists():
+def _require_move(by, move: flow.Move, problem: Problem) -> None:
+    """The roles problem_flow.py gives the move, and a user of the problem's region (or above).
+    A move is always someone's decision, so a write by no one is refused too. The API, the
+    pages and the admin offer a move by the same table, so this refuses nothing they offer."""
+    if not flow.role_allows(by, move):
         raise ValidationError(
-            _("Only a leader of the problem's region can %(what)s.") % {"what": what}, code="not_leader"
+            _("Your role does not allow this step: %(move)s.") % {"move": move.label}, code="role"
         )
+    scope.check_in_scope(by, problem.project.region, NON_FIELD_ERRORS)
 
 
 @transaction.atomic
@@ -153,6 +154,7 @@ def problem_assign(
 ) -> Problem:
     """Hand the problem to a responsible unit with a due date (交办); also re-assigns."""
     locked = _lock(problem, version)
+    _require_move(by, flow.ASSIGN, locked)
     _require_status(locked, {ProblemStatus.RAISED, ProblemStatus.ASSIGNED}, _("assigned"))
     on = _move_date(locked, on)
     if unit is None:
@@ -192,6 +194,7 @@ def problem_resolve(
 ) -> Problem:
     """The responsible unit reports the problem solved (办结)."""
     locked = _lock(problem, version)
+    _require_move(by, flow.RESOLVE, locked)
     _require_status(locked, {ProblemStatus.ASSIGNED}, _("resolved"))
     on = _move_date(locked, on)
     resolution = (resolution or "").strip()
@@ -218,8 +221,8 @@ def problem_verify(
 ) -> Problem:
     """A leader checks the resolution and closes the problem (销号); never the resolver."""
     locked = _lock(problem, version)
+    _require_move(by, flow.VERIFY, locked)
     _require_status(locked, {ProblemStatus.RESOLVED}, _("verified"))
-    _require_leader(by, _("verify a problem"), locked)
     if locked.resolved_by_id is not None and by is not None and locked.resolved_by_id == by.pk:
         raise ValidationError(
             _("The person who resolved a problem cannot also verify it."), code="verifier_is_resolver"
@@ -248,6 +251,7 @@ def problem_reopen(
 ) -> Problem:
     """Send a resolved or verified problem back to its unit; the timeline keeps the earlier resolution."""
     locked = _lock(problem, version)
+    _require_move(by, flow.REOPEN, locked)
     _require_status(locked, {ProblemStatus.RESOLVED, ProblemStatus.VERIFIED}, _("reopened"))
     on = _move_date(locked, on)
     reason = (reason or "").strip()
@@ -285,6 +289,7 @@ def problem_request_extension(
 ) -> ExtensionRequest:
     """The unit asks for a later due date; a leader decides (problem_decide_extension)."""
     locked = _lock(problem, version)
+    _require_move(by, flow.EXTEND, locked)
     _require_status(locked, {ProblemStatus.ASSIGNED}, _("extended"))
     on = _move_date(locked, on)
     reason = (reason or "").strip()
@@ -323,7 +328,7 @@ def problem_decide_extension(
 ) -> ExtensionRequest:
     """A leader approves (the due date moves) or rejects an extension request."""
     request = lock(request)
-    _require_leader(by, _("decide on an extension"), request.problem)
+    _require_move(by, flow.DECIDE_EXTENSION, request.problem)
     if request.status != ExtensionStatus.PENDING:
         raise ValidationError(_("This extension request has already been decided."), code="decided")
     problem = _lock(request.problem, version)

@@ -3,32 +3,25 @@ root with the ranking's pages under one namespace, "supervision" (zhaoqing_track
 
 from django.urls import path
 
+from supervision.problem_flow import MOVES
 from supervision.views import problems as views_problems
 from supervision.views import projects as views_projects
 from supervision.views import visits as views_visits
 
 app_name = "supervision"
 
-MOVE_PATHS = {
-    "assign": "assign/",
-    "resolve": "resolve/",
-    "verify": "verify/",
-    "reopen": "reopen/",
-    "extend": "extend/",
-    "decide_extension": "extend/decide/",
-}
-
 urlpatterns = [
     path("problems/", views_problems.problem_list, name="problem_list"),
     path("problems/<int:pk>/", views_problems.problem_detail, name="problem_detail"),
+    # One page per problem move (supervision/problem_flow.py), at the API's path of the move.
     *[
         path(
-            f"problems/<int:pk>/{suffix}",
+            f"problems/<int:pk>/{move.url_path}/",
             views_problems.problem_move,
-            {"move": move},
-            name=f"problem_{move}",
+            {"move": move.name},
+            name=f"problem_{move.name}",
         )
-        for move, suffix in MOVE_PATHS.items()
+        for move in MOVES.values()
     ],
     path("projects/<int:project_id>/problems/new/", views_problems.problem_raise, name="problem_raise"),
     path(

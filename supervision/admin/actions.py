@@ -1,11 +1,10 @@
 """The problem moves, extension decisions and the reverse schedule, as admin pages.
 
-Each move has its own page (``…/problem/<id>/assign/`` and so on) with a form; a valid form
-calls one service function, and the service's refusal is shown on the same form. Which moves
-a problem's page offers follows its status, but only as a convenience: the service decides.
+Each move of supervision/problem_flow.py has its own page (``…/problem/<id>/assign/`` and so
+on) with the staff pages' form of the move in the admin's widgets; a valid form calls the move's
+service, and the service's refusal is shown on the same form. Which moves a problem's page
+offers, and to whom, is the table's rule, as on the staff pages and in the API.
 """
-
-from dataclasses import dataclass
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -18,87 +17,16 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from projects.roles import is_leader
-from supervision import problem_moves, services
-from supervision.admin.forms import (
-    AssignForm,
-    DecideExtensionForm,
-    ExtensionForm,
-    GeneratePlanForm,
-    ReopenForm,
-    ResolveForm,
-    VerifyForm,
-    add_service_error,
-)
-from supervision.choices import ExtensionStatus, ProblemStatus
+from supervision import services
+from supervision.admin.forms import GeneratePlanForm, add_service_error, admin_widgets
+from supervision.choices import ExtensionStatus
+from supervision.forms import MOVE_FORMS, DecideExtensionForm
 from supervision.models import ExtensionRequest
+from supervision.problem_flow import DECIDE_EXTENSION, MOVES, may_move, offered_moves, pending_request
 
 MOVE_TEMPLATE = "admin/supervision/move_form.html"
-
-
-def _loaded(move):
-    # The admin's move forms carry the version they were loaded with as ``loaded_version``.
-    return lambda problem, data, user: move(problem, data, user, version=data["loaded_version"])
-
-
-@dataclass(frozen=True)
-class Move:
-    name: str  # the URL segment
-    label: str
-    form_class: type
-    perform: object  # (problem, cleaned_data, user) -> None; raises ValidationError
-    done: str
-    # Where the problem page offers the move, and whether only leaders see its button.
-    statuses: tuple = ()
-    for_leaders: bool = False
-    permission: str | None = None
-
-
-MOVES = [
-    Move(
-        "assign",
-        _("Assign"),
-        AssignForm,
-        _loaded(problem_moves.assign),
-        _("The problem was assigned."),
-        statuses=(ProblemStatus.RAISED, ProblemStatus.ASSIGNED),
-    ),
-    Move(
-        "resolve",
-        _("Resolve"),
-        ResolveForm,
-        _loaded(problem_moves.resolve),
-        _("The problem was marked resolved."),
-        statuses=(ProblemStatus.ASSIGNED,),
-    ),
-    Move(
-        "extend",
-        _("Request extension"),
-        ExtensionForm,
-        _loaded(problem_moves.request_extension),
-        _("The extension was requested; a leader decides on it."),
-        statuses=(ProblemStatus.ASSIGNED,),
-        permission="supervision.add_extensionrequest",
-    ),
-    Move(
-        "verify",
-        _("Verify"),
-        VerifyForm,
-        _loaded(problem_moves.verify),
-        _("The problem was verified and closed."),
-        statuses=(ProblemStatus.RESOLVED,),
-        for_leaders=True,
-    ),
-    Move(
-        "reopen",
-        _("Reopen"),
-        ReopenForm,
-        _loaded(problem_moves.reopen),
-        _("The problem was reopened."),
-        statuses=(ProblemStatus.RESOLVED, ProblemStatus.VERIFIED),
-    ),
-]
-MOVES_BY_NAME = {move.name: move for move in MOVES}
+# The extension decision has its page on the request (ExtensionDecisionMixin), the others on the problem.
+PROBLEM_PAGE_MOVES = [move for move in MOVES.values() if move is not DECIDE_EXTENSION]
 
 
 def _render_form_page(model_admin, request, *, form, title, original, submit, **extra):
@@ -132,44 +60,33 @@ class ProblemMovesMixin:
                 {"move": move.name},
                 name=f"{prefix}_{move.name}",
             )
-            for move in MOVES
+            for move in PROBLEM_PAGE_MOVES
         ]
         return moves + super().get_urls()
 
-    def _can_move(self, request, problem, move: Move) -> bool:
-        if not self.has_change_permission(request, problem):
-            return False
-        return move.permission is None or request.user.has_perm(move.permission)
-
     def available_moves(self, request, problem):
-        """(label, url) of the moves the problem's status allows and the user may try."""
-        leader = is_leader(request.user)
-        return [
-            (move.label, reverse(f"admin:supervision_problem_{move.name}", args=[problem.pk]))
-            for move in MOVES
-            if problem.status in move.statuses
-            and (leader or not move.for_leaders)
-            and self._can_move(request, problem, move)
-        ]
+        """(label, url) of the moves problem_flow offers the user on the problem now."""
+        offered = offered_moves(request.user, problem) if self.has_change_permission(request, problem) else []
+        return [(move.label, move_url(move, problem)) for move in offered]
 
     def move_view(self, request, object_id, move):
-        move = MOVES_BY_NAME[move]
+        move = MOVES[move]
         problem = self.get_object(request, unquote(object_id))
         if problem is None:
             # Also for another region's problem: its existence is not revealed.
             raise Http404
-        if not self._can_move(request, problem, move):
+        if not (may_move(request.user, move) and self.has_change_permission(request, problem)):
             raise PermissionDenied
-        form = move.form_class(
-            request.POST if request.method == "POST" else None, problem=problem, user=request.user
+        form = admin_widgets(
+            MOVE_FORMS[move.name](request.POST if request.method == "POST" else None, problem=problem)
         )
         if request.method == "POST" and form.is_valid():
             try:
-                move.perform(problem, form.cleaned_data, request.user)
+                done = form.perform(request.user)
             except ValidationError as exc:
                 add_service_error(form, exc)
             else:
-                self.message_user(request, move.done, messages.SUCCESS)
+                self.message_user(request, done, messages.SUCCESS)
                 return HttpResponseRedirect(reverse("admin:supervision_problem_change", args=[problem.pk]))
         return _render_form_page(
             self,
@@ -180,6 +97,13 @@ class ProblemMovesMixin:
             submit=move.label,
             problem=problem,
         )
+
+
+def move_url(move, problem) -> str:
+    """The admin page of ``move`` on ``problem``; an extension is decided on its request's page."""
+    if move is DECIDE_EXTENSION:
+        return reverse("admin:supervision_extensionrequest_decide", args=[pending_request(problem).pk])
+    return reverse(f"admin:supervision_problem_{move.name}", args=[problem.pk])
 
 
 class ExtensionDecisionMixin:
@@ -200,19 +124,24 @@ class ExtensionDecisionMixin:
         request_obj = self.get_object(request, unquote(object_id))
         if request_obj is None:
             raise Http404
-        if not self.has_change_permission(request, request_obj):
+        allowed = may_move(request.user, DECIDE_EXTENSION)
+        if not (allowed and self.has_change_permission(request, request_obj)):
             raise PermissionDenied
-        form = DecideExtensionForm(request.POST if request.method == "POST" else None)
-        if request.method == "POST" and form.is_valid():
+        data = None
+        if request.method == "POST":
+            # The page's two buttons give the decision; the request is the page's own.
+            data = request.POST.copy()
             approve = "_approve" in request.POST
+            data["decision"] = DecideExtensionForm.APPROVE if approve else DecideExtensionForm.REJECT
+            data["request"] = request_obj.pk
+        form = admin_widgets(DecideExtensionForm(data, problem=request_obj.problem))
+        form.initial["request"] = request_obj.pk
+        if data is not None and form.is_valid():
             try:
-                services.problem_decide_extension(
-                    request=request_obj, approve=approve, note=form.cleaned_data["note"], by=request.user
-                )
+                done = form.perform(request.user)
             except ValidationError as exc:
                 add_service_error(form, exc, model=ExtensionRequest)
             else:
-                done = _("The extension was approved.") if approve else _("The extension was rejected.")
                 self.message_user(request, done, messages.SUCCESS)
                 return HttpResponseRedirect(
                     reverse("admin:supervision_problem_change", args=[request_obj.problem_id])

@@ -102,81 +102,21 @@ class PersonAdminForm(ServiceForm):
         fields = ["name", "title", "phone", "region", "unit", "user"]
 
 
-# The pages of the problem moves.
+# The pages of the problem moves use the staff pages' move forms (supervision/forms.py
+# MOVE_FORMS), dressed in the admin's widgets.
 
 
-class MoveForm(forms.Form):
-    """Input of one move of one problem; ``loaded_version`` refuses a move over a newer change."""
-
-    loaded_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, problem, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.problem, self.user = problem, user
-        self.initial.setdefault("loaded_version", problem.version)
-        if "on" in self.fields:
-            self.fields["on"].initial = timezone.localdate
-
-
-def move_date_field():
-    return forms.DateField(
-        label=_("Date"),
-        required=False,
-        widget=AdminDateWidget,
-        help_text=_("When it happened; empty for today. Not in the future."),
-    )
-
-
-class AssignForm(MoveForm):
-    unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=Unit.objects.none())
-    assignee = forms.ModelChoiceField(
-        label=_("Assignee"),
-        queryset=User.objects.none(),
-        required=False,
-        help_text=_("The person who handles the problem and receives the overdue reminders."),
-    )
-    due_on = forms.DateField(label=_("Due on"), widget=AdminDateWidget)
-    on = move_date_field()
-    note = forms.CharField(label=_("Note"), required=False, widget=TEXTAREA)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units_for(self.user)
-        self.fields["assignee"].queryset = users_for(self.user)
-        # Re-assigning starts from the current unit, assignee and due date.
-        self.initial.setdefault("unit", self.problem.responsible_unit_id)
-        self.initial.setdefault("assignee", self.problem.assignee_id)
-        self.initial.setdefault("due_on", self.problem.due_on)
-
-
-class ResolveForm(MoveForm):
-    resolution = forms.CharField(label=_("Resolution"), widget=TEXTAREA)
-    on = move_date_field()
-
-
-class VerifyForm(MoveForm):
-    note = forms.CharField(label=_("Note"), required=False, widget=TEXTAREA)
-    on = move_date_field()
-
-
-class ReopenForm(MoveForm):
-    reason = forms.CharField(label=_("Reason"), widget=TEXTAREA)
-    due_on = forms.DateField(
-        label=_("New due date"),
-        required=False,
-        widget=AdminDateWidget,
-        help_text=_("Empty to keep the current due date."),
-    )
-    on = move_date_field()
-
-
-class ExtensionForm(MoveForm):
-    due_on = forms.DateField(label=_("Requested due date"), widget=AdminDateWidget)
-    reason = forms.CharField(label=_("Reason"), widget=TEXTAREA)
-
-
-class DecideExtensionForm(forms.Form):
-    note = forms.CharField(label=_("Decision note"), required=False, widget=TEXTAREA)
+def admin_widgets(form):
+    """``form`` with the admin's date picker and text areas in place of the staff pages' widgets,
+    so that the admin shows the same fields, labels, help and checks in its own look."""
+    for field in form.fields.values():
+        if isinstance(field.widget, forms.HiddenInput):
+            continue
+        if isinstance(field, forms.DateField):
+            field.widget = AdminDateWidget()
+        elif isinstance(field.widget, forms.Textarea):
+            field.widget = forms.Textarea(attrs={"rows": 3, "cols": 60})
+    return form
 
 
 class GeneratePlanForm(forms.Form):

@@ -30,6 +30,7 @@ from supervision.models import (
     Problem,
     ProblemEvent,
 )
+from supervision.problem_flow import DECIDE_EXTENSION, may_move
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -111,12 +112,8 @@ class ProblemAdmin(ProblemMovesMixin, ServiceSaveMixin, SupervisionAdmin):
         problem = self.get_object(request, unquote(object_id))
         extra = dict(NO_SAVE_BUTTONS)
         if problem is not None:
+            # Every move problem_flow offers the user now, the extension decision included.
             extra["problem_moves"] = self.available_moves(request, problem)
-            pending = problem.extension_requests.filter(status=ExtensionStatus.PENDING).first()
-            if pending is not None and request.user.has_perm("supervision.change_extensionrequest"):
-                extra["pending_extension_url"] = reverse(
-                    "admin:supervision_extensionrequest_decide", args=[pending.pk]
-                )
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
 
@@ -157,7 +154,8 @@ class ExtensionRequestAdmin(ExtensionDecisionMixin, ScopedByPathAdmin):
         extra = dict(NO_SAVE_BUTTONS)
         extension = self.get_object(request, unquote(object_id))
         pending = extension is not None and extension.status == ExtensionStatus.PENDING
-        if pending and self.has_change_permission(request, extension):
+        decides = may_move(request.user, DECIDE_EXTENSION)
+        if pending and decides and self.has_change_permission(request, extension):
             extra["decide_url"] = reverse("admin:supervision_extensionrequest_decide", args=[extension.pk])
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 

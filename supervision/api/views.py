@@ -10,8 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from projects.models import Project
-from projects.roles import LEADER_ROLES
-from supervision import services
+from supervision import problem_flow, services
 from supervision.api import serializers as s
 from supervision.filtersets import (
     MilestoneFilterSet,
@@ -89,15 +88,9 @@ class ProblemViewSet(VersionedViewSet):
     filterset_class = ProblemFilterSet
     ordering_fields = ORDERING_FIELDS
     http_method_names = ["get", "post", "head", "options"]
-    action_permissions = {
-        "assign": ["supervision.change_problem"],
-        "resolve": ["supervision.change_problem"],
-        "verify": ["supervision.change_problem"],
-        "reopen": ["supervision.change_problem"],
-        "extend": ["supervision.add_extensionrequest"],
-        "decide_extension": ["supervision.change_extensionrequest"],
-    }
-    action_roles = {"verify": LEADER_ROLES, "decide_extension": LEADER_ROLES}
+    # Who may take each move: supervision/problem_flow.py, as on the staff pages and in the admin.
+    action_permissions = problem_flow.ACTION_PERMISSIONS
+    action_roles = problem_flow.ACTION_ROLES
 
     def get_queryset(self):
         queryset = super().get_queryset()

@@ -265,8 +265,9 @@ class SupervisionSeeder:
         rng = self.rng
         code = plan.project.region.code
         staff = self.staff[code]
-        # Regions without a county leader login are led, in the demo, by the city leader.
-        leader = self.leader_users.get(code, self.city_leader)
+        # Regions without a county leader login are led, in the demo, by the city admin: a city
+        # leader only raises problems and sends resolutions back (problem_flow.py).
+        leader = self.leader_users.get(code, self.admin)
         assigner = self.admin if rng.random() < 0.15 else leader
         description, resolution = rng.choice(supervision_data.PROBLEMS[plan.category])
         severity = rng.choices(Severity.values, (2, 5, 3) if plan.visit else (3, 5, 2))[0]

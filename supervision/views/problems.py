@@ -5,8 +5,6 @@ A move's form posts to its own URL and works as a plain form (redirect to the pr
 page). With htmx the same POST answers with the problem's panel, which replaces the old one.
 """
 
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
@@ -15,136 +13,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from projects.choices import Role
-from projects.roles import is_leader, user_has_role
-from supervision import problem_moves, services
-from supervision.api.views import ProblemViewSet
-from supervision.choices import OPEN_PROBLEM_STATUSES, ExtensionStatus, ProblemStatus
+from supervision import services
+from supervision.choices import OPEN_PROBLEM_STATUSES, ExtensionStatus
 from supervision.filtersets import ProblemFilterSet
-from supervision.forms import (
-    AssignForm,
-    DecideExtensionForm,
-    ExtensionForm,
-    ProblemRaiseForm,
-    ReopenForm,
-    ResolveForm,
-    VerifyForm,
-)
+from supervision.forms import MOVE_FORMS, ProblemRaiseForm
 from supervision.models import ExtensionRequest, Problem, ProblemEvent
-from supervision.views.common import (
-    apply_service_error,
-    is_htmx,
-    login_required,
-    page_of,
-    prepare_filter_form,
-    require_perms,
-    visible_project,
-)
+from supervision.problem_flow import MOVES, may_move, offered_moves
+from supervision.views.common import prepare_filter_form, visible_project
+from zhaoqing_tracker.forms import add_service_error
+from zhaoqing_tracker.web import is_htmx, login_required, page_of, require_perms
 
 PANEL = "supervision/_problem_panel.html"
 DETAIL = "supervision/problem_detail.html"
-
-
-def _versioned(move):
-    # The page's move forms carry the version the problem was loaded with as ``version``.
-    return lambda problem, data, user: move(problem, data, user, version=data["version"])
-
-
-def _decide(problem, data, user):
-    approve = data["decision"] == DecideExtensionForm.APPROVE
-    services.problem_decide_extension(
-        request=data["request"],
-        approve=approve,
-        note=data["note"],
-        by=user,
-        version=data["version"],
-    )
-    return _("The extension was approved.") if approve else _("The extension was rejected.")
-
-
-@dataclass(frozen=True)
-class Move:
-    label: str
-    form_class: type
-    perform: object  # (problem, cleaned_data, user) -> message or None; raises ValidationError
-    done: str  # the message when perform returns none of its own
-    # Where the page offers the move; the service decides whether it is allowed.
-    statuses: tuple
-
-
-ALL_STATUSES = tuple(ProblemStatus)
-MOVES = {
-    "assign": Move(
-        _("Assign"),
-        AssignForm,
-        _versioned(problem_moves.assign),
-        _("The problem was assigned."),
-        (ProblemStatus.RAISED, ProblemStatus.ASSIGNED),
-    ),
-    "resolve": Move(
-        _("Resolve"),
-        ResolveForm,
-        _versioned(problem_moves.resolve),
-        _("The problem was marked resolved."),
-        (ProblemStatus.ASSIGNED,),
-    ),
-    "extend": Move(
-        _("Request extension"),
-        ExtensionForm,
-        _versioned(problem_moves.request_extension),
-        _("The extension was requested; a leader decides on it."),
-        (ProblemStatus.ASSIGNED,),
-    ),
-    "verify": Move(
-        _("Verify"),
-        VerifyForm,
-        _versioned(problem_moves.verify),
-        _("The problem was verified and closed."),
-        (ProblemStatus.RESOLVED,),
-    ),
-    "reopen": Move(
-        _("Reopen"),
-        ReopenForm,
-        _versioned(problem_moves.reopen),
-        _("The problem was reopened."),
-        (ProblemStatus.RESOLVED, ProblemStatus.VERIFIED),
-    ),
-    "decide_extension": Move(
-        _("Decide on the extension"),
-        DecideExtensionForm,
-        _decide,
-        "",  # _decide says which decision
-        ALL_STATUSES,
-    ),
-}
-# The moves a leader is offered (projects/roles.py: "the problem moves that are theirs");
-# the API would accept the others from them too, so the server does not refuse them.
-LEADER_MOVES = {"assign", "verify", "decide_extension"}
-
-
-def may_move(user, name: str) -> bool:
-    """The API's rule for the move (ProblemViewSet's action permissions and roles), so the
-    page and the API always agree on who may take it."""
-    perms = ProblemViewSet.action_permissions[name]
-    roles = ProblemViewSet.action_roles.get(name)
-    return user.has_perms(perms) and (roles is None or user_has_role(user, *roles))
-
-
-def offered_moves(user, problem) -> list[str]:
-    pure_leader = is_leader(user) and not user_has_role(user, Role.COUNTY_STAFF, Role.CITY_ADMIN)
-    pending = any(r.status == ExtensionStatus.PENDING for r in problem.extension_requests.all())
-    offered = []
-    for name, move in MOVES.items():
-        if problem.status not in move.statuses or not may_move(user, name):
-            continue
-        if pure_leader and name not in LEADER_MOVES:
-            continue
-        if name == "verify" and problem.resolved_by_id == user.pk:
-            continue  # the resolver may not verify; no point offering it
-        if (name == "extend" and pending) or (name == "decide_extension" and not pending):
-            continue
-        offered.append(name)
-    return offered
 
 
 def problems_for(user):
@@ -175,10 +55,8 @@ def panel_context(request, problem, *, bound=None, flash=None) -> dict:
     (name, form) just sent, shown even when the move is no longer offered, so that nothing
     the user typed disappears."""
     forms = {
-        name: MOVES[name].form_class(
-            problem=problem, auto_id=f"id_{name}_%s", initial={"version": problem.version}
-        )
-        for name in offered_moves(request.user, problem)
+        move.name: MOVE_FORMS[move.name](problem=problem, auto_id=f"id_{move.name}_%s")
+        for move in offered_moves(request.user, problem)
     }
     if bound is not None:
         forms[bound[0]] = bound[1]
@@ -228,16 +106,15 @@ def problem_detail(request, pk):
 @login_required
 @require_POST
 def problem_move(request, pk, move):
-    spec = MOVES[move]
-    if not may_move(request.user, move):
+    if not may_move(request.user, MOVES[move]):
         raise PermissionDenied
     problem = get_object_or_404(with_timeline(problems_for(request.user)), pk=pk)
-    form = spec.form_class(request.POST, problem=problem, auto_id=f"id_{move}_%s")
+    form = MOVE_FORMS[move](request.POST, problem=problem, auto_id=f"id_{move}_%s")
     if form.is_valid():
         try:
-            done = spec.perform(problem, form.cleaned_data, request.user) or spec.done
+            done = form.perform(request.user)
         except ValidationError as error:
-            apply_service_error(form, error, current_version=problem.version)
+            add_service_error(form, error, current_version=problem.version, model=Problem)
         else:
             if is_htmx(request):
                 fresh = get_object_or_404(with_timeline(problems_for(request.user)), pk=pk)
@@ -263,7 +140,7 @@ def problem_raise(request, project_id):
         try:
             problem = services.problem_raise(project=project, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            apply_service_error(form, error)
+            add_service_error(form, error, model=Problem)
         else:
             messages.success(request, _("The problem was raised. Assign it to a responsible unit next."))
             return redirect("supervision:problem_detail", pk=problem.pk)

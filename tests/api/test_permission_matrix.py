@@ -206,7 +206,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("problems", "resolve"): Row(
         200, STAFF_WORK, lambda w: w.assigned(), lambda w, _: {"resolution": "已协调"}, Problem
     ),
-    ("problems", "verify"): Row(200, COUNTY_LEADERS, lambda w: w.resolved(), lambda w, _: {"note": "核实"}, Problem),
+    ("problems", "verify"): Row(
+        200, COUNTY_LEADERS, lambda w: w.resolved(), lambda w, _: {"note": "核实"}, Problem
+    ),
     ("problems", "reopen"): Row(
         200, LEADERS, lambda w: w.resolved(), lambda w, _: {"reason": "仍未到位"}, Problem
     ),

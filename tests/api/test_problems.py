@@ -250,24 +250,28 @@ def test_verify_by_county_staff_is_403(staff, resolved):
     assert snapshot(resolved) == before
 
 
-def test_verify_by_the_resolver_is_400(leader, assigned):
-    response = leader.post(problem_url(assigned, "resolve"), {"resolution": "领导亲自协调解决"})
+def test_verify_by_the_resolver_is_400(api, city_admin, assigned):
+    # A city admin may resolve and verify (supervision/problem_flow.py), but not the same problem.
+    admin = api(city_admin)
+    response = admin.post(problem_url(assigned, "resolve"), {"resolution": "亲自协调解决"})
     assert response.status_code == 200, response.content
     resolved = Problem.objects.get(pk=assigned.pk)
     before = snapshot(resolved)
-    response = leader.post(problem_url(assigned, "verify"), {})
+    response = admin.post(problem_url(assigned, "verify"), {})
     assert "cannot also verify" in assert_invalid(response)["detail"]
     assert snapshot(resolved) == before
 
 
-def test_a_move_out_of_order_is_400(leader, raised):
-    # Resolve before assign: the service refuses and the API says why.
+def test_a_move_out_of_order_is_400(api, city_admin, raised):
+    # Resolve before assign: the service refuses and the API says why. (A city admin may
+    # take every move, so only the order can refuse them.)
+    admin = api(city_admin)
     before = snapshot(raised)
-    response = leader.post(problem_url(raised, "resolve"), {"resolution": "x"})
+    response = admin.post(problem_url(raised, "resolve"), {"resolution": "x"})
     assert "cannot be resolved" in assert_invalid(response)["detail"]
-    assert_invalid(leader.post(problem_url(raised, "verify"), {}))
-    assert_invalid(leader.post(problem_url(raised, "reopen"), {"reason": "x"}))
-    assert_invalid(leader.post(problem_url(raised, "extend"), {"due_on": "2099-01-01", "reason": "x"}))
+    assert_invalid(admin.post(problem_url(raised, "verify"), {}))
+    assert_invalid(admin.post(problem_url(raised, "reopen"), {"reason": "x"}))
+    assert_invalid(admin.post(problem_url(raised, "extend"), {"due_on": "2099-01-01", "reason": "x"}))
     assert snapshot(raised) == before
 
 
@@ -277,13 +281,18 @@ def test_a_move_out_of_order_is_400(leader, raised):
 def test_county_staff_cannot_see_or_touch_another_regions_problem(
     staff, leader, api, city_leader, raised, other_problem, other_project, unit, today
 ):
-    for client in (staff, leader):
+    # Each tries a move its role may take (problem_flow.py), so that only the region refuses it.
+    for client, move, body in (
+        (staff, "extend", {"due_on": iso(today), "reason": "x"}),
+        (staff, "resolve", {"resolution": "x"}),
+        (leader, "assign", {"unit": unit.pk, "due_on": iso(today)}),
+        (leader, "reopen", {"reason": "x"}),
+    ):
         assert client.get(problem_url(other_problem)).status_code == 404
-        response = client.post(problem_url(other_problem, "assign"), {"unit": unit.pk, "due_on": iso(today)})
+        response = client.post(problem_url(other_problem, move), body)
         assert response.status_code == 404
         assert response.json()["status"] == 404
-        response = client.post(problem_url(other_problem, "extend"), {"due_on": iso(today), "reason": "x"})
-        assert response.status_code == 404
+    for client in (staff, leader):
         assert ids(client.get(PROBLEMS)) == [raised.pk]
         assert ids(client.get(PROBLEMS, {"region": "441203"})) == []
     assert Problem.objects.get(pk=other_problem.pk).status == ProblemStatus.RAISED
@@ -325,17 +334,18 @@ def test_cannot_raise_on_another_regions_project(staff, other_project):
 
 
 def test_cannot_assign_another_regions_unit_or_user(
-    staff, raised, other_unit_of_other_region, city_unit, make_user, other_region, today
+    leader, raised, other_unit_of_other_region, city_unit, make_user, other_region, today
 ):
+    # The county leader assigns (交办).
     stranger = make_user(Role.COUNTY_STAFF, region=other_region, username="staff-dinghu")
     before = snapshot(raised)
     body = {"unit": other_unit_of_other_region.pk, "due_on": iso(today)}
-    assert_invalid(staff.post(problem_url(raised, "assign"), body), "unit")
+    assert_invalid(leader.post(problem_url(raised, "assign"), body), "unit")
     body = {"unit": city_unit.pk, "assignee": stranger.username, "due_on": iso(today)}
-    assert_invalid(staff.post(problem_url(raised, "assign"), body), "assignee")
+    assert_invalid(leader.post(problem_url(raised, "assign"), body), "assignee")
     assert snapshot(raised) == before
     # A city-level unit serves every county.
-    response = staff.post(problem_url(raised, "assign"), {"unit": city_unit.pk, "due_on": iso(today)})
+    response = leader.post(problem_url(raised, "assign"), {"unit": city_unit.pk, "due_on": iso(today)})
     assert response.status_code == 200, response.content
 
 

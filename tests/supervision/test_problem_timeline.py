@@ -257,14 +257,20 @@ def test_a_resolution_cannot_predate_its_assignment(
 
 def test_a_county_leader_of_another_region_cannot_verify(resolved, make_user, other_region):
     outsider = make_user(Role.COUNTY_LEADER, region=other_region, username="leader-elsewhere")
-    error = refused(resolved, services.problem_verify, "not_leader", by=outsider)
+    error = refused(resolved, services.problem_verify, "outside_scope", by=outsider)
     assert "region" in " ".join(error.messages)
 
 
-def test_a_city_leader_may_verify_any_region(resolved, make_user):
+def test_a_city_leader_may_send_a_resolution_back_in_any_region(resolved, make_user):
+    # DESIGN "Roles": a city leader sends resolutions back anywhere (it no longer verifies).
     city = make_user(Role.CITY_LEADER, username="city-leader-2")
     assert moved(
-        resolved, services.problem_verify, ProblemEventKind.VERIFIED, ProblemStatus.VERIFIED, by=city
+        resolved,
+        services.problem_reopen,
+        ProblemEventKind.REOPENED,
+        ProblemStatus.ASSIGNED,
+        by=city,
+        reason="企业反映问题仍未解决",
     )
 
 

@@ -52,7 +52,8 @@ def test_another_regions_records_are_not_found(as_user, county_staff, other_proj
             continue
         assert client.get(address).status_code == 404, name
     before = snapshot(other_problem)
-    response = client.post(url("problem_assign", other_problem.pk), {"version": 1})
+    # A move county staff may take (resolve), so that only the region can refuse it.
+    response = client.post(url("problem_resolve", other_problem.pk), {"version": 1})
     assert response.status_code == 404
     assert snapshot(other_problem) == before
     listed = client.get(url("problem_list"))
@@ -98,9 +99,11 @@ def test_moves_offered_follow_role_and_status(as_user, county_staff, county_lead
     verify, resolve = url("problem_verify", resolved.pk), url("problem_resolve", resolved.pk)
     staff_page = as_user(county_staff).get(url("problem_detail", resolved.pk)).content.decode()
     assert verify not in staff_page  # not a leader
-    assert url("problem_reopen", resolved.pk) in staff_page
+    # DESIGN "Roles": leaders send a resolution back, county staff do not.
+    assert url("problem_reopen", resolved.pk) not in staff_page
     leader_page = as_user(county_leader).get(url("problem_detail", resolved.pk)).content.decode()
     assert verify in leader_page
+    assert url("problem_reopen", resolved.pk) in leader_page
     assert resolve not in leader_page  # not a leader's move, and not for a resolved problem
 
 

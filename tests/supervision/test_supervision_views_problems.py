@@ -28,7 +28,8 @@ def test_raise_assign_resolve_verify_reopen(
     assert response["Location"] == url("problem_detail", problem.pk)
     assert problem.visit == visit
 
-    response = staff.post(
+    # The county leader assigns it (交办); county staff resolve it.
+    response = as_user(county_leader).post(
         url("problem_assign", problem.pk),
         {
             "version": problem.version,
@@ -42,6 +43,7 @@ def test_raise_assign_resolve_verify_reopen(
     assert problem.status == ProblemStatus.ASSIGNED and problem.responsible_unit == unit
 
     # With htmx the move answers with the problem's panel instead of a redirect.
+    staff = as_user(county_staff)
     response = staff.post(
         url("problem_resolve", problem.pk),
         {"version": problem.version, "resolution": "已调剂用地指标"},
@@ -62,8 +64,8 @@ def test_raise_assign_resolve_verify_reopen(
     page = leader.get(response["Location"])
     assert "The problem was verified and closed." in page.content.decode()
 
-    staff = as_user(county_staff)
-    response = staff.post(
+    # The leader sends it back (退回).
+    response = leader.post(
         url("problem_reopen", problem.pk), {"version": problem.version, "reason": "仍未到位"}
     )
     assert response.status_code == 302
@@ -102,9 +104,9 @@ def test_extension_request_and_decision(as_user, county_staff, county_leader, as
     assert assigned.due_on == new_due
 
 
-def test_service_error_is_shown_next_to_its_field(as_user, county_staff, raised, unit, today):
+def test_service_error_is_shown_next_to_its_field(as_user, county_leader, raised, unit, today):
     before = snapshot(raised)
-    response = as_user(county_staff).post(
+    response = as_user(county_leader).post(
         url("problem_assign", raised.pk),
         {
             "version": raised.version,
@@ -122,8 +124,8 @@ def test_service_error_is_shown_next_to_its_field(as_user, county_staff, raised,
     assert snapshot(raised) == before
 
 
-def test_refused_move_by_htmx_answers_with_the_panel(as_user, county_staff, raised, unit, today):
-    response = as_user(county_staff).post(
+def test_refused_move_by_htmx_answers_with_the_panel(as_user, county_leader, raised, unit, today):
+    response = as_user(county_leader).post(
         url("problem_assign", raised.pk),
         {"version": raised.version, "unit": unit.pk, "due_on": (today - 40 * DAY).isoformat()},
         HTTP_HX_REQUEST="true",
