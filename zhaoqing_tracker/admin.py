@@ -48,6 +48,29 @@ class NoDeleteMixin:
         return False
 
 
+class ReadOnlyMixin:
+    """Rows only services write (transitions, events, reminders, bulletins): shown here, never
+    added, changed or deleted, so the admin has no write path of its own (house rule 2).
+    ``obj`` is optional because ModelAdmin asks ``has_add_permission(request)`` and an inline
+    asks ``has_add_permission(request, obj)``."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(ReadOnlyMixin):
+    """An inline of ReadOnlyMixin rows: no empty extra forms, no delete boxes."""
+
+    extra = 0
+    can_delete = False
+
+
 @dataclass(frozen=True)
 class Refusal:
     """A service's ValidationError, and the prefix of the (inline) form whose save it refused."""

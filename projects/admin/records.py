@@ -31,7 +31,14 @@ from projects.models import (
     Region,
     StageTransition,
 )
-from zhaoqing_tracker.admin import NoDeleteMixin, ServiceRefused, ServiceSaveMixin, refused_form
+from zhaoqing_tracker.admin import (
+    NoDeleteMixin,
+    ReadOnlyInline,
+    ReadOnlyMixin,
+    ServiceRefused,
+    ServiceSaveMixin,
+    refused_form,
+)
 
 
 @admin.register(Region)
@@ -72,26 +79,15 @@ class EnterpriseAdmin(ServiceSaveMixin, BaseAdmin):
         return services.enterprise_create(name=obj.name, credit_code=obj.credit_code, by=request.user)
 
 
-class StageTransitionInline(admin.TabularInline):
+class StageTransitionInline(ReadOnlyInline, admin.TabularInline):
     """The project's stage history; written only by lifecycle, so read-only here."""
 
     model = StageTransition
     fields = ("from_stage", "to_stage", "on", "note", "by", "at")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("by")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class InvestmentReportInline(admin.TabularInline):
@@ -207,21 +203,12 @@ class ProjectAdmin(ServiceSaveMixin, NoDeleteMixin, ScopedAdmin):
 
 
 @admin.register(StageTransition)
-class StageTransitionAdmin(ScopedAdmin):
+class StageTransitionAdmin(ReadOnlyMixin, ScopedAdmin):
     list_display = ("project", "from_stage", "to_stage", "on", "note", "by", "at")
     list_filter = ("to_stage", ("project__region", RegionFilter))
     list_select_related = ("project", "by")
     search_fields = ("project__code", "project__name", "note")
     date_hierarchy = "on"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(InvestmentReport)

@@ -18,6 +18,9 @@ from supervision.models import (
     Unit,
 )
 
+# Re-exported: the supervision admin modules import it from here.
+from zhaoqing_tracker.admin import ReadOnlyMixin as ReadOnlyMixin
+
 # The submit row of a page whose record only services change.
 NO_SAVE_BUTTONS = {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False}
 
@@ -46,17 +49,6 @@ class ChoicesMixin:
 
 class SupervisionAdmin(ChoicesMixin, ScopedAdmin):
     """Rows scoped by ``visible_to(user)`` (project or region children)."""
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ScopedByPathAdmin(SupervisionAdmin):

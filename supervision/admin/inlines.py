@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supervision.choices import OPEN_PROBLEM_STATUSES, WarningColour
 from supervision.models import ExtensionRequest, Milestone, Problem, ProblemEvent, ServiceTeam
+from zhaoqing_tracker.admin import ReadOnlyInline
 
 # Background and text colour of each warning badge.
 BADGE_STYLES = {
@@ -46,22 +47,6 @@ def is_overdue(problem: Problem, today) -> bool:
 
 def overdue_badge(problem: Problem):
     return badge(_("Overdue"), WarningColour.RED) if is_overdue(problem, timezone.localdate()) else ""
-
-
-class ReadOnlyInline:
-    """Rows written only by services: shown, never added, changed or deleted here."""
-
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ProblemEventInline(ReadOnlyInline, admin.TabularInline):

@@ -34,7 +34,7 @@ from supervision.ranking.bulletins import (
 from supervision.ranking.exports import pdf_available
 from supervision.ranking.schemes import WEIGHTABLE, can_set_schemes, ranking_scheme_set
 from supervision.ranking.tables import plain, scheme_weights, table_from_bulletin
-from zhaoqing_tracker.admin import ServiceForm, ServiceSaveMixin
+from zhaoqing_tracker.admin import ReadOnlyMixin, ServiceForm, ServiceSaveMixin
 from zhaoqing_tracker.forms import add_service_error
 
 # The files of a bulletin, served by the REST API at /api/v1/bulletins/<id>/<kind>/.
@@ -208,17 +208,8 @@ def generate_again(modeladmin, request, queryset):
         )
 
 
-class ManagedByCityAdmin:
+class ManagedByCityAdmin(ReadOnlyMixin):
     """Read-only for everyone; the actions (``permissions=["manage"]``) for the city admin."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_manage_permission(self, request):
         return can_set_schemes(request.user)
