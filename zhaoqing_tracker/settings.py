@@ -196,13 +196,30 @@ SIMPLE_HISTORY_REVERT_DISABLED = True  # history is read-only; writes go through
 
 # Cache: Redis when there is one (shared by all web workers, so API throttles hold
 # across processes); otherwise process memory, enough for the embedded default.
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "zq"}
-        if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}
+# Redis answers in a millisecond; a connect or read that takes longer means it is down or
+# hung, and every API request reads the throttle counters, so it must not wait the client's
+# default 5 s: after CACHE_SOCKET_TIMEOUT seconds the throttles count in the process instead
+# (zhaoqing_tracker/api/throttling.py).
+CACHE_SOCKET_TIMEOUT = float(os.environ.get("CACHE_SOCKET_TIMEOUT", "0.5"))
+
+
+def caches_for(redis_url: str) -> dict:
+    if not redis_url:
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": "zq",
+            "OPTIONS": {
+                "socket_connect_timeout": CACHE_SOCKET_TIMEOUT,
+                "socket_timeout": CACHE_SOCKET_TIMEOUT,
+            },
+        }
+    }
+
+
+CACHES = caches_for(REDIS_URL)
 
 # REST API v1 (DESIGN "REST API"). Figures of the throttles are settable per deployment.
 REST_FRAMEWORK = {
