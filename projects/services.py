@@ -30,6 +30,9 @@ PROJECT_EDITABLE_FIELDS = (
     "planned_investment",
     "first_contact_on",
 )
+# What project_create takes: those, the code (assigned when left blank) and the signing date,
+# which no edit changes afterwards.
+PROJECT_CREATE_FIELDS = ("code", *PROJECT_EDITABLE_FIELDS, "signed_on")
 
 
 def next_project_code(region: Region, year: int) -> str:

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import AnnualTarget, Enterprise, InvestmentReport, Project
-from projects.services import first_of_month
+from projects.services import PROJECT_CREATE_FIELDS, first_of_month
 from zhaoqing_tracker.admin import (
     ServiceForm,
     ServiceSaveMixin,  # noqa: F401  (still imported from here by supervision/admin/problems.py)
@@ -17,18 +17,7 @@ from zhaoqing_tracker.admin import (
 class ProjectAdminForm(ServiceForm):
     class Meta:
         model = Project
-        fields = [
-            "code",
-            "name",
-            "enterprise",
-            "region",
-            "park",
-            "industry",
-            "is_manufacturing",
-            "planned_investment",
-            "first_contact_on",
-            "signed_on",
-        ]
+        fields = PROJECT_CREATE_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

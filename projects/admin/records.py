@@ -110,7 +110,6 @@ class InvestmentReportInline(admin.TabularInline):
 
 
 PROJECT_STAGE_FIELDS = ("stage", "status", *STAGE_DATE_FIELDS)
-PROJECT_ADD_FIELDS = ("code", *services.PROJECT_EDITABLE_FIELDS, "signed_on")
 
 
 @admin.register(Project)
@@ -133,7 +132,7 @@ class ProjectAdmin(ServiceSaveMixin, NoDeleteMixin, ScopedAdmin):
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return [(None, {"fields": PROJECT_ADD_FIELDS})]
+            return [(None, {"fields": services.PROJECT_CREATE_FIELDS})]
         return [
             (None, {"fields": ("code", *services.PROJECT_EDITABLE_FIELDS, "loaded_version")}),
             (
@@ -167,7 +166,8 @@ class ProjectAdmin(ServiceSaveMixin, NoDeleteMixin, ScopedAdmin):
     def save_via_service(self, request, obj, form, change):
         data = form.cleaned_data
         if not change:
-            return services.project_create(by=request.user, **{f: data[f] for f in PROJECT_ADD_FIELDS})
+            fields = services.PROJECT_CREATE_FIELDS
+            return services.project_create(by=request.user, **{f: data[f] for f in fields})
         changes = {f: data[f] for f in form.changed_data if f in services.PROJECT_EDITABLE_FIELDS}
         if not changes:
             return None

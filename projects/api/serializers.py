@@ -179,6 +179,13 @@ PROJECT_EXAMPLE = {
 }
 
 
+# What a client reads of a project but changes only through the actions (lifecycle, status).
+PROJECT_RECORD_FIELDS = (
+    *("stage", "land_supplied_on", "started_on", "completed_on", "in_production_on", "above_scale_on"),
+    *("status", "is_major", "version", "created_at", "updated_at"),
+)
+
+
 @extend_schema_serializer(
     examples=[
         OpenApiExample(
@@ -256,44 +263,8 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Project
-        fields = [
-            "id",
-            "code",
-            "name",
-            "enterprise",
-            "region",
-            "park",
-            "industry",
-            "is_manufacturing",
-            "planned_investment",
-            "first_contact_on",
-            "signed_on",
-            "stage",
-            "land_supplied_on",
-            "started_on",
-            "completed_on",
-            "in_production_on",
-            "above_scale_on",
-            "status",
-            "is_major",
-            "version",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = [
-            "id",
-            "stage",
-            "land_supplied_on",
-            "started_on",
-            "completed_on",
-            "in_production_on",
-            "above_scale_on",
-            "status",
-            "is_major",
-            "version",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *services.PROJECT_CREATE_FIELDS, *PROJECT_RECORD_FIELDS]
+        read_only_fields = ["id", *PROJECT_RECORD_FIELDS]
         extra_kwargs = {
             "id": {"help_text": _("Project id.")},
             "name": {"help_text": _("Project name.")},
