@@ -21,6 +21,7 @@ from supervision import services
 from supervision.admin.forms import GeneratePlanForm, add_service_error, admin_widgets
 from supervision.choices import ExtensionStatus
 from supervision.forms import MOVE_FORMS, DecideExtensionForm
+from supervision.milestones import milestone_plan_generate
 from supervision.models import ExtensionRequest
 from supervision.problem_flow import DECIDE_EXTENSION, MOVES, may_move, offered_moves, pending_request
 
@@ -220,7 +221,7 @@ class MilestonePlanMixin:
         if request.method == "POST" and form.is_valid():
             project = form.cleaned_data["project"]
             try:
-                plan = services.milestone_plan_generate(
+                plan = milestone_plan_generate(
                     project=project,
                     target_production_on=form.cleaned_data["target_production_on"],
                     responsible=form.cleaned_data["responsible"],

@@ -1,6 +1,6 @@
 """The admin of milestones and their templates, five-one service teams, service logs,
 supervision visits, units, officials and reminders. Every add and edit goes through a service
-(supervision/services.py, supervision/units.py) and nothing is deleted: the admin has no write
+(supervision/services.py, milestones.py, units.py) and nothing is deleted: the admin has no write
 path of its own."""
 
 from django.contrib import admin
@@ -25,6 +25,7 @@ from supervision.admin.forms import (
 )
 from supervision.admin.inlines import warning_badge
 from supervision.choices import WarningColour
+from supervision.milestones import milestone_save
 from supervision.models import (
     Milestone,
     MilestoneTemplate,
@@ -80,7 +81,7 @@ class MilestoneAdmin(MilestonePlanMixin, ServiceSaveMixin, SupervisionAdmin):
 
     def save_via_service(self, request, obj, form, change):
         data = form.cleaned_data
-        return services.milestone_save(
+        return milestone_save(
             project=obj.project,
             title=data["title"],
             due_on=data["due_on"],

@@ -24,6 +24,7 @@ from supervision.choices import (
     Severity,
     WarningColour,
 )
+from supervision.milestones import milestone_save
 from supervision.models import (
     ExtensionRequest,
     Milestone,
@@ -545,12 +546,12 @@ class MilestoneSerializer(SameProjectMixin, serializers.ModelSerializer):
         )
 
     def create(self, validated_data):
-        return services.milestone_save(by=_user(self), **validated_data)
+        return milestone_save(by=_user(self), **validated_data)
 
     def update(self, milestone, validated_data):
         # Fields left out keep their values; send done_on: null to reopen a milestone.
         fields = {name: validated_data.get(name, getattr(milestone, name)) for name in self.FIELDS}
-        return services.milestone_save(
+        return milestone_save(
             milestone=milestone,
             project=milestone.project,
             by=_user(self),

@@ -19,6 +19,7 @@ from supervision.filtersets import (
     ServiceTeamFilterSet,
     VisitFilterSet,
 )
+from supervision.milestones import milestone_plan_generate
 from supervision.models import (
     ExtensionRequest,
     Milestone,
@@ -425,6 +426,6 @@ class MilestoneViewSet(VersionedViewSet):
     def plan(self, request):
         serializer = s.MilestonePlanSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        milestones = services.milestone_plan_generate(by=request.user, **serializer.validated_data)
+        milestones = milestone_plan_generate(by=request.user, **serializer.validated_data)
         data = s.MilestoneSerializer(milestones, many=True, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)

@@ -20,6 +20,7 @@ from supervision.demo import DAY, SEED, demo_projects, month_range, supervision_
 from supervision.demo.clock import Clock
 from supervision.demo.problems import ProblemPlan, plan_problems
 from supervision.demo.users import users_by_region
+from supervision.milestones import milestone_plan_generate, milestone_save
 from supervision.models import (
     ExtensionRequest,
     Milestone,
@@ -384,7 +385,7 @@ class SupervisionSeeder:
         responsible = team and (team.chief_officer or team.specialist)
         responsible = responsible or self.people[project.region.code]["specialist"][0]
         planned_on = min(project.stage_date(project.stage_enum) + rng.randint(1, 20) * DAY, today)
-        milestones = supervision_services.milestone_plan_generate(
+        milestones = milestone_plan_generate(
             project=project,
             target_production_on=self.targets[project.pk],
             by=self.staff[project.region.code],
@@ -406,7 +407,7 @@ class SupervisionSeeder:
             if done_on > today:
                 continue
             done_on = max(done_on, planned_on)
-            supervision_services.milestone_save(
+            milestone_save(
                 project=project,
                 milestone=milestone,
                 title=milestone.title,

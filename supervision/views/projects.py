@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from supervision import services
+from supervision import milestones, services
 from supervision.forms import MilestoneForm, PlanGenerateForm, ServiceLogForm, ServiceTeamForm
 from supervision.models import Milestone, ServiceLog, ServiceTeam
 from supervision.views.common import project_page, visible_project
@@ -55,7 +55,7 @@ def _plan_page(request, project, *, form=None, generate_form=None):
     user = request.user
     can_add = user.has_perm("supervision.add_milestone")
     can_change = user.has_perm("supervision.change_milestone")
-    milestones = list(
+    rows = list(
         project.milestones.with_warning(timezone.localdate())
         .select_related("responsible")
         .order_by("due_on", "order", "id")
@@ -64,7 +64,7 @@ def _plan_page(request, project, *, form=None, generate_form=None):
     if form is None:
         edit_id = request.GET.get("edit")
         if edit_id and can_change:
-            editing = next((m for m in milestones if str(m.pk) == edit_id), None)
+            editing = next((m for m in rows if str(m.pk) == edit_id), None)
             if editing is None:
                 raise Http404
             form = MilestoneForm(
@@ -87,7 +87,7 @@ def _plan_page(request, project, *, form=None, generate_form=None):
         generate_form = PlanGenerateForm(project=project, auto_id=GENERATE_IDS)
     context = {
         "project": project,
-        "milestones": milestones,
+        "milestones": rows,
         "form": form,
         "editing": editing,
         "generate_form": generate_form,
@@ -116,7 +116,7 @@ def milestone_save(request, project_id):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.milestone_save(
+            milestones.milestone_save(
                 project=project,
                 milestone=data["milestone"],
                 version=data["version"],
@@ -144,7 +144,7 @@ def milestone_plan_generate(request, project_id):
     form = PlanGenerateForm(request.POST, project=project, auto_id=GENERATE_IDS)
     if form.is_valid():
         try:
-            plan = services.milestone_plan_generate(
+            plan = milestones.milestone_plan_generate(
                 project=project,
                 target_production_on=form.cleaned_data["target_production_on"],
                 responsible=form.cleaned_data["responsible"],

@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from projects.choices import Role
 from supervision import services
 from supervision.choices import ExtensionStatus, ProblemStatus
+from supervision.milestones import milestone_save
 from supervision.models import Milestone, Problem, ServiceTeam, Unit
 from tests.fixtures.api_supervision import (
     LOGS,
@@ -316,7 +317,7 @@ def test_other_regions_teams_logs_and_milestones_are_404_and_never_listed(
     log = services.service_log_record(
         project=other_project, on=today, kind="other", description="x", by=city_admin
     )
-    milestone = services.milestone_save(project=other_project, title="x", due_on=today, by=city_admin)
+    milestone = milestone_save(project=other_project, title="x", due_on=today, by=city_admin)
     for url, record in ((TEAMS, team), (LOGS, log), (MILESTONES, milestone)):
         assert staff.get(url).json()["results"] == []
         assert staff.get(f"{url}{record.pk}/").status_code == 404

@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from projects.models import Project
 from supervision import services
+from supervision.milestones import milestone_save
 from supervision.models import ServiceTeam, SupervisionVisit
 from tests.fixtures.api_supervision import LOGS, MILESTONES, PROBLEMS, TEAMS, VISITS
 
@@ -61,7 +62,7 @@ def list_rows(verified, project, officer, unit, city_admin, today):
         clone(log, n - 1)
 
     def milestones(n):
-        milestone = services.milestone_save(
+        milestone = milestone_save(
             project=project, title="完成供地", due_on=today, responsible=officer, by=city_admin
         )
         clone(milestone, n - 1)

@@ -17,6 +17,7 @@ from projects.models import Enterprise, Project, StageTransition
 from projects.templatetags.money import money, wan, yi
 from supervision import services as supervision_services
 from supervision.choices import ProblemCategory
+from supervision.milestones import milestone_save
 from tests.fixtures.projects_views import DAY, field_error, input_value, text
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,7 @@ def test_the_project_page_shows_timeline_milestones_investment_problems_and_hist
     lifecycle.advance(project=project, stage=Stage.LAND_SUPPLIED, on=today - 10 * DAY, by=county_staff)
     lifecycle.revert(project=project, reason="供地日期录错", by=county_staff)
     services.investment_report(project=project, month=today, amount=Decimal("5000000.00"), by=county_staff)
-    supervision_services.milestone_save(
+    milestone_save(
         project=project, title="完成施工图审查", due_on=today - 3 * DAY, by=county_staff
     )
     problem = supervision_services.problem_raise(

@@ -11,6 +11,7 @@ from projects.choices import Role
 from projects.models import User
 from supervision import services
 from supervision.choices import ProblemCategory, ReminderKind, ServiceKind
+from supervision.milestones import milestone_save
 from supervision.models import (
     ExtensionRequest,
     Milestone,
@@ -96,7 +97,7 @@ def every_object(project, county_staff, county_leader, unit, person, today):
         hours=2,
         by=county_staff,
     )
-    milestone = services.milestone_save(
+    milestone = milestone_save(
         project=project, title="完成环评", due_on=today + 20 * DAY, responsible=person, by=county_staff
     )
     template = MilestoneTemplate.objects.first() or MilestoneTemplate.objects.create(

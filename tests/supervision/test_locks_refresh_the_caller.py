@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from supervision import services
 from supervision.choices import ProblemCategory, ProblemStatus
+from supervision.milestones import milestone_save
 from supervision.models import Milestone, Problem, Unit
 
 pytestmark = pytest.mark.django_db
@@ -62,8 +63,8 @@ def test_a_stale_copy_is_refused_and_then_shows_the_row_as_it_is(problem, bureau
 
 
 def test_marking_a_milestone_done_leaves_the_callers_milestone_done(project, county_staff, today):
-    milestone = services.milestone_save(project=project, title="完成环评", due_on=today, by=county_staff)
-    services.milestone_save(
+    milestone = milestone_save(project=project, title="完成环评", due_on=today, by=county_staff)
+    milestone_save(
         project=project,
         milestone=milestone,
         title=milestone.title,

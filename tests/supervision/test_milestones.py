@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 
 from projects import lifecycle
 from projects.choices import Stage
-from supervision import services
 from supervision.choices import WarningColour
+from supervision.milestones import milestone_plan_generate, milestone_save
 from supervision.models import Milestone, MilestoneTemplate
 from supervision.periods import is_working_day, previous_working_day, subtract_working_days
 from supervision.warnings import milestone_warning
@@ -93,11 +93,11 @@ def test_the_annotation_filters(project):
 
 
 def test_milestone_save_creates_and_marks_done(project, county_staff, officer, today):
-    m = services.milestone_save(
+    m = milestone_save(
         project=project, title="取得施工许可证", due_on=today + 5 * DAY, by=county_staff, responsible=officer
     )
     assert (m.version, m.responsible) == (1, officer)
-    m = services.milestone_save(
+    m = milestone_save(
         project=project,
         title=m.title,
         due_on=m.due_on,
@@ -114,7 +114,7 @@ def test_milestone_save_creates_and_marks_done(project, county_staff, officer, t
 
 def test_milestone_done_in_the_future_is_refused(project, county_staff, today):
     with pytest.raises(ValidationError) as info:
-        services.milestone_save(
+        milestone_save(
             project=project, title="投产", due_on=today, by=county_staff, done_on=today + DAY
         )
     assert "done_on" in info.value.message_dict
@@ -122,12 +122,12 @@ def test_milestone_done_in_the_future_is_refused(project, county_staff, today):
 
 
 def test_milestone_stale_version_is_refused(project, county_staff, today):
-    m = services.milestone_save(project=project, title="投产", due_on=today, by=county_staff)
-    services.milestone_save(
+    m = milestone_save(project=project, title="投产", due_on=today, by=county_staff)
+    milestone_save(
         project=project, title="投产", due_on=today + DAY, by=county_staff, milestone=m, version=1
     )
     with pytest.raises(ValidationError):
-        services.milestone_save(
+        milestone_save(
             project=project, title="投产", due_on=today + 2 * DAY, by=county_staff, milestone=m, version=1
         )
     m.refresh_from_db()
@@ -161,7 +161,7 @@ def test_the_target_is_a_saturday():
 
 
 def test_plan_lands_on_working_dates_in_order(project, county_staff, officer, templates):
-    plan = services.milestone_plan_generate(
+    plan = milestone_plan_generate(
         project=project, target_production_on=SATURDAY_TARGET, by=county_staff, responsible=officer
     )
     # A project at "signed" has reached no template's stage: the whole plan.
@@ -186,7 +186,7 @@ def test_plan_lands_on_working_dates_in_order(project, county_staff, officer, te
 def test_plan_lands_on_working_dates_whatever_the_weekday_of_the_target(
     project, county_staff, templates, target
 ):
-    plan = services.milestone_plan_generate(project=project, target_production_on=target, by=county_staff)
+    plan = milestone_plan_generate(project=project, target_production_on=target, by=county_staff)
     dues = [m.due_on for m in plan]
     assert all(is_working_day(d) for d in dues)
     assert dues == sorted(dues)
@@ -197,7 +197,7 @@ def test_plan_skips_stages_already_reached(project, county_staff, templates):
     lifecycle.advance(project=project, stage=Stage.LAND_SUPPLIED, on=project.signed_on + DAY)
     lifecycle.advance(project=project, stage=Stage.STARTED, on=project.signed_on + 2 * DAY)
     project.refresh_from_db()
-    plan = services.milestone_plan_generate(
+    plan = milestone_plan_generate(
         project=project, target_production_on=SATURDAY_TARGET, by=county_staff
     )
     expected = [t for t in templates if Stage(t.stage).index > Stage.STARTED.index]
@@ -214,23 +214,23 @@ def test_plan_for_a_project_in_production_is_empty(project, county_staff, templa
         lifecycle.advance(project=project, stage=stage, on=project.signed_on + k * DAY)
     project.refresh_from_db()
     assert (
-        services.milestone_plan_generate(project=project, target_production_on=SATURDAY_TARGET, by=None) == []
+        milestone_plan_generate(project=project, target_production_on=SATURDAY_TARGET, by=None) == []
     )
     assert not Milestone.objects.exists()
 
 
 def test_running_the_plan_twice_adds_nothing(project, county_staff, templates):
-    first = services.milestone_plan_generate(
+    first = milestone_plan_generate(
         project=project, target_production_on=SATURDAY_TARGET, by=county_staff
     )
     before = list(Milestone.objects.values_list("pk", "title", "due_on").order_by("pk"))
     assert len(before) == len(first) == len(templates)
-    second = services.milestone_plan_generate(
+    second = milestone_plan_generate(
         project=project, target_production_on=SATURDAY_TARGET, by=county_staff
     )
     assert second == []
     # Not even with another target date: titles already planned are kept as they are.
-    third = services.milestone_plan_generate(
+    third = milestone_plan_generate(
         project=project, target_production_on=SATURDAY_TARGET + 30 * DAY, by=county_staff
     )
     assert third == []
@@ -240,7 +240,7 @@ def test_running_the_plan_twice_adds_nothing(project, county_staff, templates):
 def test_plan_uses_the_templates_the_admin_edited(project, county_staff, templates):
     MilestoneTemplate.objects.exclude(stage=Stage.IN_PRODUCTION).delete()
     MilestoneTemplate.objects.create(stage=Stage.IN_PRODUCTION, name="环保设施验收", working_days_before=3)
-    plan = services.milestone_plan_generate(
+    plan = milestone_plan_generate(
         project=project, target_production_on=SATURDAY_TARGET, by=county_staff
     )
     titles = [m.title for m in plan]
@@ -251,8 +251,8 @@ def test_plan_uses_the_templates_the_admin_edited(project, county_staff, templat
 
 def test_plans_of_two_projects_are_independent(make_project, county_staff, templates):
     a, b = make_project(), make_project(name="另一个项目")
-    services.milestone_plan_generate(project=a, target_production_on=SATURDAY_TARGET, by=county_staff)
-    plan_b = services.milestone_plan_generate(
+    milestone_plan_generate(project=a, target_production_on=SATURDAY_TARGET, by=county_staff)
+    plan_b = milestone_plan_generate(
         project=b, target_production_on=SATURDAY_TARGET, by=county_staff
     )
     assert len(plan_b) == len(templates)

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from supervision import services
 from supervision.choices import ProblemCategory, ProblemEventKind, ServiceKind, Severity
+from supervision.milestones import milestone_save
 from supervision.models import (
     ExtensionRequest,
     Milestone,
@@ -115,7 +116,7 @@ def test_overdue_filter(every_object, superuser, project, county_leader, unit, t
 
 def test_milestone_list_shows_the_three_colours(superuser, project, today):
     for title, due_on in (("red", today - DAY), ("yellow", today + 3 * DAY), ("green", today + 30 * DAY)):
-        services.milestone_save(project=project, title=title, due_on=due_on, by=superuser)
+        milestone_save(project=project, title=title, due_on=due_on, by=superuser)
     client = login(superuser)
     text = page_text(client.get(admin_url(Milestone, "changelist")))
     for colour, label in (("green", "On track"), ("yellow", "Due soon or done late"), ("red", "Overdue")):
