@@ -8,7 +8,7 @@ from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 
 from projects import lifecycle, services
 from projects.admin.forms import AdvanceStageForm, ReasonForm
@@ -93,66 +93,65 @@ def advance_stage(modeladmin, request, queryset):
     )
 
 
-@admin.action(description=_("Go back one stage"), permissions=["change"])
-def revert_stage(modeladmin, request, queryset):
-    def apply(project, data):
-        lifecycle.revert(project=project, reason=data["reason"], by=request.user)
+def _reason_action(name, move, *, description, title, intro, submit, done):
+    """An action that asks for a reason and calls ``move(project=, reason=, by=)`` on each project.
 
-    return _confirm_then_apply(
-        modeladmin,
-        request,
-        queryset,
-        form_class=ReasonForm,
-        apply=apply,
-        title=_("Move projects back one stage"),
-        intro=_(
-            "Each project below goes back to its previous stage, and the date of the stage it "
-            "leaves is cleared. The reason is kept in the stage history."
-        ),
-        submit=_("Go back one stage"),
-        done=lambda n: ngettext(
-            "Moved %(count)d project back one stage.", "Moved %(count)d projects back one stage.", n
+    ``name`` is the action's key in the changelist's POST, so it must stay stable.
+    """
+
+    @admin.action(description=description, permissions=["change"])
+    def action(modeladmin, request, queryset):
+        def apply(project, data):
+            move(project=project, reason=data["reason"], by=request.user)
+
+        return _confirm_then_apply(
+            modeladmin,
+            request,
+            queryset,
+            form_class=ReasonForm,
+            apply=apply,
+            title=title,
+            intro=intro,
+            submit=submit,
+            done=lambda n: done % {"count": n},
         )
-        % {"count": n},
-    )
+
+    action.__name__ = action.__qualname__ = name
+    return action
 
 
-@admin.action(description=_("Cancel project"), permissions=["change"])
-def cancel_project(modeladmin, request, queryset):
-    def apply(project, data):
-        services.project_cancel(project=project, reason=data["reason"], by=request.user)
-
-    return _confirm_then_apply(
-        modeladmin,
-        request,
-        queryset,
-        form_class=ReasonForm,
-        apply=apply,
-        title=_("Cancel projects"),
-        intro=_("Cancelled projects are kept but no longer counted in figures and rankings."),
-        submit=_("Cancel the projects"),
-        done=lambda n: ngettext("Cancelled %(count)d project.", "Cancelled %(count)d projects.", n)
-        % {"count": n},
-    )
-
-
-@admin.action(description=_("Reactivate project"), permissions=["change"])
-def reactivate_project(modeladmin, request, queryset):
-    def apply(project, data):
-        services.project_reactivate(project=project, reason=data["reason"], by=request.user)
-
-    return _confirm_then_apply(
-        modeladmin,
-        request,
-        queryset,
-        form_class=ReasonForm,
-        apply=apply,
-        title=_("Reactivate projects"),
-        intro=_("Reactivated projects count again in figures and rankings."),
-        submit=_("Reactivate"),
-        done=lambda n: ngettext("Reactivated %(count)d project.", "Reactivated %(count)d projects.", n)
-        % {"count": n},
-    )
+revert_stage = _reason_action(
+    "revert_stage",
+    lifecycle.revert,
+    description=_("Go back one stage"),
+    title=_("Move projects back one stage"),
+    intro=_(
+        "Each project below goes back to its previous stage, and the date of the stage it "
+        "leaves is cleared. The reason is kept in the stage history."
+    ),
+    submit=_("Go back one stage"),
+    done=ngettext_lazy(
+        "Moved %(count)d project back one stage.", "Moved %(count)d projects back one stage.", "count"
+    ),
+)
+cancel_project = _reason_action(
+    "cancel_project",
+    services.project_cancel,
+    description=_("Cancel project"),
+    title=_("Cancel projects"),
+    intro=_("Cancelled projects are kept but no longer counted in figures and rankings."),
+    submit=_("Cancel the projects"),
+    done=ngettext_lazy("Cancelled %(count)d project.", "Cancelled %(count)d projects.", "count"),
+)
+reactivate_project = _reason_action(
+    "reactivate_project",
+    services.project_reactivate,
+    description=_("Reactivate project"),
+    title=_("Reactivate projects"),
+    intro=_("Reactivated projects count again in figures and rankings."),
+    submit=_("Reactivate"),
+    done=ngettext_lazy("Reactivated %(count)d project.", "Reactivated %(count)d projects.", "count"),
+)
 
 
 PROJECT_ACTIONS = [advance_stage, revert_stage, cancel_project, reactivate_project]
