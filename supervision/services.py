@@ -61,7 +61,7 @@ def _lock(problem: Problem, version: int | None) -> Problem:
     return lock(problem, version)
 
 
-def _require_status(problem: Problem, allowed: set[ProblemStatus], action: str) -> None:
+def _require_status(problem: Problem, allowed, action: str) -> None:
     if problem.status not in allowed:
         raise ValidationError(
             _("A problem that is “%(status)s” cannot be %(action)s.")
@@ -100,6 +100,23 @@ def _require_move(by, move: flow.Move, problem: Problem) -> None:
             _("Your role does not allow this step: %(move)s.") % {"move": move.label}, code="role"
         )
     scope.check_in_scope(by, problem.project.region, NON_FIELD_ERRORS)
+
+
+def _start_move(problem: Problem, version: int | None, *, by, move: flow.Move, action: str) -> Problem:
+    """The problem locked at the version the caller read, once the move is allowed to ``by``
+    and in the problem's status: the statuses problem_flow.py offers the move in, so that no
+    page offers a move its service refuses."""
+    locked = _lock(problem, version)
+    _require_move(by, move, locked)
+    _require_status(locked, move.statuses, action)
+    return locked
+
+
+def _required_text(value: str, field: str, message: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError({field: message})
+    return text
 
 
 @transaction.atomic
@@ -150,9 +167,7 @@ def problem_assign(
     version: int | None = None,
 ) -> Problem:
     """Hand the problem to a responsible unit with a due date (交办); also re-assigns."""
-    locked = _lock(problem, version)
-    _require_move(by, flow.ASSIGN, locked)
-    _require_status(locked, {ProblemStatus.RAISED, ProblemStatus.ASSIGNED}, _("assigned"))
+    locked = _start_move(problem, version, by=by, move=flow.ASSIGN, action=_("assigned"))
     on = _move_date(locked, on)
     if unit is None:
         raise ValidationError({"unit": _("Choose the responsible unit.")})
@@ -190,13 +205,9 @@ def problem_resolve(
     version: int | None = None,
 ) -> Problem:
     """The responsible unit reports the problem solved (办结)."""
-    locked = _lock(problem, version)
-    _require_move(by, flow.RESOLVE, locked)
-    _require_status(locked, {ProblemStatus.ASSIGNED}, _("resolved"))
+    locked = _start_move(problem, version, by=by, move=flow.RESOLVE, action=_("resolved"))
     on = _move_date(locked, on)
-    resolution = (resolution or "").strip()
-    if not resolution:
-        raise ValidationError({"resolution": _("Describe how the problem was resolved.")})
+    resolution = _required_text(resolution, "resolution", _("Describe how the problem was resolved."))
     from_status = locked.status
     locked.status = ProblemStatus.RESOLVED
     locked.resolution = resolution
@@ -217,9 +228,7 @@ def problem_verify(
     version: int | None = None,
 ) -> Problem:
     """A leader checks the resolution and closes the problem (销号); never the resolver."""
-    locked = _lock(problem, version)
-    _require_move(by, flow.VERIFY, locked)
-    _require_status(locked, {ProblemStatus.RESOLVED}, _("verified"))
+    locked = _start_move(problem, version, by=by, move=flow.VERIFY, action=_("verified"))
     if locked.resolved_by_id is not None and by is not None and locked.resolved_by_id == by.pk:
         raise ValidationError(
             _("The person who resolved a problem cannot also verify it."), code="verifier_is_resolver"
@@ -247,13 +256,9 @@ def problem_reopen(
     version: int | None = None,
 ) -> Problem:
     """Send a resolved or verified problem back to its unit; the timeline keeps the earlier resolution."""
-    locked = _lock(problem, version)
-    _require_move(by, flow.REOPEN, locked)
-    _require_status(locked, {ProblemStatus.RESOLVED, ProblemStatus.VERIFIED}, _("reopened"))
+    locked = _start_move(problem, version, by=by, move=flow.REOPEN, action=_("reopened"))
     on = _move_date(locked, on)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Give a reason for reopening the problem.")})
+    reason = _required_text(reason, "reason", _("Give a reason for reopening the problem."))
     if due_on is not None and due_on < on:
         raise ValidationError({"due_on": _("The due date cannot be before the date of reopening.")})
     from_status = locked.status
@@ -285,13 +290,9 @@ def problem_request_extension(
     version: int | None = None,
 ) -> ExtensionRequest:
     """The unit asks for a later due date; a leader decides (problem_decide_extension)."""
-    locked = _lock(problem, version)
-    _require_move(by, flow.EXTEND, locked)
-    _require_status(locked, {ProblemStatus.ASSIGNED}, _("extended"))
+    locked = _start_move(problem, version, by=by, move=flow.EXTEND, action=_("extended"))
     on = _move_date(locked, on)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Give a reason for the extension.")})
+    reason = _required_text(reason, "reason", _("Give a reason for the extension."))
     if not isinstance(due_on, datetime.date) or due_on <= locked.due_on:
         raise ValidationError({"due_on": _("The new due date must be later than the current one.")})
     request = ExtensionRequest(
