@@ -52,7 +52,10 @@ app.conf.beat_schedule = {
         "kwargs": {"kind": "quarterly"},
     },
     # Every five minutes: finish bulletins that were asked for while the queue
-    # was down (the request row was written; its message never got through).
+    # was down (the request row was written; its message never got through), and
+    # catch up: from 09:00 the day after a period ends, ask for its bulletin if it
+    # has none, because a bulletin job above whose message could not be sent while
+    # the broker was down is not retried by beat and leaves no trace of its own.
     "finish-requested-bulletins": {
         "task": "supervision.tasks.finish_requested_bulletins_task",
         "schedule": crontab(minute="*/5"),

@@ -3,7 +3,9 @@
 The named writes here are the only code that creates or changes a Bulletin:
 ``bulletin_generate`` (the Celery jobs, the command line and the web all call
 it), ``bulletin_publish`` and ``bulletin_revise``. ``bulletin_request`` records
-a request and queues it; ``finish_requested_bulletins`` is the sweeper.
+a request and queues it; ``finish_requested_bulletins`` is the sweeper, which
+also asks for every overdue period that has no bulletin (the catch-up: a broker
+down at the scheduled time loses the job's message, and nothing else records it).
 
 Idempotence (house rule 8): one current bulletin per (kind, period), enforced by
 a partial unique constraint. Generation first makes sure a BulletinRequest row
@@ -25,9 +27,10 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from projects.audit import actor, lock, save_audited
+from projects.models import Project
 from supervision.choices import BulletinStatus, PeriodKind, RequestStatus
 from supervision.models_ranking import Bulletin, BulletinRequest
-from supervision.periods import Period, period_containing
+from supervision.periods import ONE_DAY, Period, last_complete_period, period_containing
 from supervision.ranking.engine import RATE, compute_ranking, ranking_as_json
 from supervision.ranking.tables import previous_ranks, rank_change
 
@@ -40,6 +43,11 @@ FINISH_REQUESTED_BULLETINS = "supervision.tasks.finish_requested_bulletins_task"
 
 # A request that failed this many times is left for a person to look at.
 MAX_ATTEMPTS = 5
+
+# The catch-up asks for a period from this time of the day after it ends: an hour after the
+# bulletin jobs of zhaoqing_tracker/celery.py (08:00), so it never runs ahead of the scheduled
+# job, which staff expect to include what they entered on Monday morning before it.
+CATCH_UP_FROM = datetime.time(9, 0)
 
 
 def previous_bulletin(kind: str, period_start) -> Bulletin | None:
@@ -210,27 +218,100 @@ def bulletin_request(*, period: Period, by, publish: bool = False) -> BulletinRe
     return request
 
 
-def finish_requested_bulletins(*, older_than_seconds: int = 60) -> int:
-    """The sweeper: generate every bulletin still waiting after ``older_than_seconds``; returns how many."""
-    cutoff = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
+def _finish(request: BulletinRequest) -> bool:
+    """Generate the bulletin ``request`` asks for; on failure count the attempt and keep going."""
+    try:
+        bulletin_generate(
+            period=period_containing(request.kind, request.period_start),
+            by=request.requested_by,
+            publish=request.publish,
+        )
+        return True
+    except Exception as exc:  # one broken request must not stop the others
+        logger.exception("bulletin request %s failed", request.pk)
+        attempts = request.attempts + 1
+        BulletinRequest.objects.filter(pk=request.pk).update(
+            attempts=attempts,
+            error=str(exc)[:2000],
+            status=RequestStatus.FAILED if attempts >= MAX_ATTEMPTS else RequestStatus.PENDING,
+        )
+        return False
+
+
+def overdue_periods(kind: str, *, since: datetime.date, today: datetime.date) -> list[Period]:
+    """The periods of ``kind`` that ended on or after ``since`` and before ``today``, oldest first."""
+    periods = []
+    period = last_complete_period(kind, today)
+    while period.end >= since:
+        periods.append(period)
+        period = period.previous()
+    return periods[::-1]
+
+
+def first_recorded_on() -> datetime.date | None:
+    """The day this install recorded its first project: before it there was nothing to rank.
+
+    A ledger import brings old signing dates but records its projects today, so a fresh
+    install catches up nothing it did not live through. The lowest id is the first row
+    recorded, read through the primary key (created_at has no index).
+    """
+    first = Project.objects.order_by("pk").values_list("created_at", flat=True).first()
+    return timezone.localdate(first) if first else None
+
+
+def _ask_once(period: Period, now) -> BulletinRequest | None:
+    """Record the scheduled job's request for ``period``; None if someone recorded it first."""
+    try:
+        with transaction.atomic():
+            return BulletinRequest.objects.create(
+                kind=period.kind, period_start=period.start, requested_at=now, publish=True
+            )
+    except IntegrityError:
+        return None  # a concurrent sweep or the job itself has it and finishes it
+
+
+def catch_up_bulletins(*, now) -> int:
+    """Ask for and generate the bulletin of every overdue period that has none; returns how many.
+
+    Overdue: the period ended on or after the first project was recorded, and its
+    scheduled job (the day after it ends, 08:00) is past CATCH_UP_FROM. Each kind goes
+    oldest first and stops at a period whose request has not finished (waiting for a
+    retry or for a person), so every bulletin's rank changes count from the one before it.
+    """
+    since = first_recorded_on()
+    if since is None:
+        return 0
+    local = timezone.localtime(now)
+    today = local.date() if local.time() >= CATCH_UP_FROM else local.date() - ONE_DAY
+    made = 0
+    for kind in PeriodKind.values:
+        periods = overdue_periods(kind, since=since, today=today)
+        if not periods:
+            continue
+        starts = {"kind": kind, "period_start__gte": periods[0].start}
+        done = set(Bulletin.objects.filter(**starts).values_list("period_start", flat=True))
+        requests = BulletinRequest.objects.filter(**starts)
+        done |= set(requests.filter(status=RequestStatus.DONE).values_list("period_start", flat=True))
+        unfinished = set(requests.exclude(status=RequestStatus.DONE).values_list("period_start", flat=True))
+        for period in periods:
+            if period.start in done:
+                continue
+            if period.start in unfinished:
+                break
+            request = _ask_once(period, now)
+            if request is None or not _finish(request):
+                break
+            made += 1
+    return made
+
+
+def finish_requested_bulletins(*, older_than_seconds: int = 60, now=None) -> int:
+    """The sweeper: generate every bulletin still waiting after ``older_than_seconds``, then
+    those of overdue periods nobody asked for (``catch_up_bulletins``); returns how many."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=older_than_seconds)
     waiting = BulletinRequest.objects.filter(status=RequestStatus.PENDING, requested_at__lte=cutoff).order_by(
         "requested_at"
     )
-    finished = 0
-    for request in waiting:
-        try:
-            bulletin_generate(
-                period=period_containing(request.kind, request.period_start),
-                by=request.requested_by,
-                publish=request.publish,
-            )
-            finished += 1
-        except Exception as exc:  # one broken request must not stop the others
-            logger.exception("bulletin request %s failed", request.pk)
-            attempts = request.attempts + 1
-            BulletinRequest.objects.filter(pk=request.pk).update(
-                attempts=attempts,
-                error=str(exc)[:2000],
-                status=RequestStatus.FAILED if attempts >= MAX_ATTEMPTS else RequestStatus.PENDING,
-            )
-    return finished
+    finished = sum(_finish(request) for request in waiting)
+    return finished + catch_up_bulletins(now=now)

@@ -40,4 +40,5 @@ def generate_bulletin_task(kind: str, date: str | None = None, publish: bool = T
 
 @shared_task(name=FINISH_REQUESTED_BULLETINS, **RETRIED)
 def finish_requested_bulletins_task() -> int:
+    """The sweeper: waiting requests, then every overdue period without a bulletin (the catch-up)."""
     return finish_requested_bulletins()
