@@ -231,6 +231,10 @@ def investment_report(
     return report
 
 
+# The figures of an annual target, which target_set replaces; the region and year identify it.
+TARGET_FIGURES = ("investment", "investment_h1", "signed", "started", "completed", "in_production")
+
+
 @transaction.atomic
 def target_set(
     *,

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import AnnualTarget, Enterprise, InvestmentReport, Project
-from projects.services import PROJECT_CREATE_FIELDS, first_of_month
+from projects.services import PROJECT_CREATE_FIELDS, TARGET_FIGURES, first_of_month
 from zhaoqing_tracker.admin import (
     ServiceForm,
     ServiceSaveMixin,  # noqa: F401  (still imported from here by supervision/admin/problems.py)
@@ -55,16 +55,7 @@ class InvestmentReportInlineForm(MonthFormMixin, ServiceForm):
 class AnnualTargetAdminForm(ServiceForm):
     class Meta:
         model = AnnualTarget
-        fields = [
-            "region",
-            "year",
-            "investment",
-            "investment_h1",
-            "signed",
-            "started",
-            "completed",
-            "in_production",
-        ]
+        fields = ["region", "year", *TARGET_FIGURES]
 
 
 class EnterpriseAdminForm(ServiceForm):

@@ -267,10 +267,7 @@ class AnnualTargetAdmin(ServiceSaveMixin, NoDeleteMixin, ScopedAdmin):
         return wan_yuan(obj.investment_h1)
 
     def get_fields(self, request, obj=None):
-        fields = (
-            *("region", "year", "investment", "investment_h1"),
-            *("signed", "started", "completed", "in_production", "loaded_version"),
-        )
+        fields = ("region", "year", *services.TARGET_FIGURES, "loaded_version")
         return fields if obj is None else (*fields, "version", "updated_at")
 
     def get_readonly_fields(self, request, obj=None):
@@ -281,12 +278,7 @@ class AnnualTargetAdmin(ServiceSaveMixin, NoDeleteMixin, ScopedAdmin):
         return services.target_set(
             region=obj.region,
             year=obj.year,
-            investment=obj.investment,
-            investment_h1=obj.investment_h1,
-            signed=obj.signed,
-            started=obj.started,
-            completed=obj.completed,
-            in_production=obj.in_production,
+            **{field: getattr(obj, field) for field in services.TARGET_FIGURES},
             by=request.user,
             version=form.cleaned_data.get("loaded_version") if change else None,
         )

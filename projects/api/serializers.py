@@ -51,6 +51,15 @@ def _immutable(serializer, attrs, fields, message):
         raise serializers.ValidationError(errors)
 
 
+def _refuse_second(queryset, field, message):
+    """Refuse to create a second record where its key allows one. The unique constraint's error
+    would not say which record is there; ``message`` names it (``%(id)s``) so that the client
+    can correct that one instead."""
+    existing = queryset.values_list("pk", flat=True).first()
+    if existing is not None:
+        raise serializers.ValidationError({field: [message % {"id": existing}]})
+
+
 class RegionSerializer(serializers.ModelSerializer):
     parent = RegionCodeField(
         read_only=True, allow_null=True, help_text=_("Code of the parent region; null for the city.")
@@ -494,23 +503,14 @@ class InvestmentReportSerializer(serializers.ModelSerializer):
             _("A report belongs to one project and month; correct its amount, or report another month."),
         )
         if self.instance is None:
-            existing = (
-                InvestmentReport.objects.filter(project=attrs["project"], month=attrs["month"])
-                .values_list("pk", flat=True)
-                .first()
+            _refuse_second(
+                InvestmentReport.objects.filter(project=attrs["project"], month=attrs["month"]),
+                "month",
+                _(
+                    "This project already has a report for this month (id %(id)s); "
+                    "correct it with PUT or PATCH on that report."
+                ),
             )
-            if existing is not None:
-                raise serializers.ValidationError(
-                    {
-                        "month": [
-                            _(
-                                "This project already has a report for this month (id %(id)s); "
-                                "correct it with PUT or PATCH on that report."
-                            )
-                            % {"id": existing}
-                        ]
-                    }
-                )
         return attrs
 
     def create(self, validated_data):
@@ -571,19 +571,7 @@ class AnnualTargetSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AnnualTarget
-        fields = [
-            "id",
-            "region",
-            "year",
-            "investment",
-            "investment_h1",
-            "signed",
-            "started",
-            "completed",
-            "in_production",
-            "version",
-            "updated_at",
-        ]
+        fields = ["id", "region", "year", *services.TARGET_FIGURES, "version", "updated_at"]
         read_only_fields = ["id", "version", "updated_at"]
         validators = []  # one target per region and year: checked in validate() with a clearer message
         extra_kwargs = {
@@ -603,23 +591,14 @@ class AnnualTargetSerializer(serializers.ModelSerializer):
                 {"investment_h1": [_("The first-half target cannot exceed the whole year's target.")]}
             )
         if self.instance is None:
-            existing = (
-                AnnualTarget.objects.filter(region=attrs["region"], year=attrs["year"])
-                .values_list("pk", flat=True)
-                .first()
+            _refuse_second(
+                AnnualTarget.objects.filter(region=attrs["region"], year=attrs["year"]),
+                "year",
+                _(
+                    "This region already has a target for this year (id %(id)s); "
+                    "change it with PUT or PATCH on that target."
+                ),
             )
-            if existing is not None:
-                raise serializers.ValidationError(
-                    {
-                        "year": [
-                            _(
-                                "This region already has a target for this year (id %(id)s); "
-                                "change it with PUT or PATCH on that target."
-                            )
-                            % {"id": existing}
-                        ]
-                    }
-                )
         return attrs
 
     def create(self, validated_data):
@@ -627,11 +606,14 @@ class AnnualTargetSerializer(serializers.ModelSerializer):
         return services.target_set(by=_user(self), **validated_data)
 
     def update(self, instance, validated_data):
-        fields = ["investment", "investment_h1", "signed", "started", "completed", "in_production"]
+        # target_set replaces every figure: a PATCH keeps the ones it does not send.
+        figures = {
+            name: validated_data.get(name, getattr(instance, name)) for name in services.TARGET_FIGURES
+        }
         return services.target_set(
             region=instance.region,
             year=instance.year,
             by=_user(self),
             version=validated_data.get("version"),
-            **{field: validated_data.get(field, getattr(instance, field)) for field in fields},
+            **figures,
         )
