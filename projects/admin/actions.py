@@ -8,7 +8,7 @@ from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext, ngettext_lazy
+from django.utils.translation import ngettext_lazy
 
 from projects import lifecycle, services
 from projects.admin.forms import AdvanceStageForm, ReasonForm
@@ -20,6 +20,7 @@ PREVIEW_LIMIT = 100
 
 def _confirm_then_apply(modeladmin, request, queryset, *, form_class, apply, title, intro, submit, done):
     """Show the confirmation form; once it is posted valid, ``apply(project, data)`` to each project.
+    ``done`` is the success message, a lazy plural keyed by ``count`` (the projects moved).
 
     Each project is moved in its own transaction (the lifecycle/service function's), so one
     refusal does not undo the others; every refusal is reported with its own message.
@@ -40,7 +41,7 @@ def _confirm_then_apply(modeladmin, request, queryset, *, form_class, apply, tit
                 else:
                     succeeded += 1
             if succeeded:
-                modeladmin.message_user(request, done(succeeded), messages.SUCCESS)
+                modeladmin.message_user(request, done % {"count": succeeded}, messages.SUCCESS)
             return None  # back to the changelist, with its filters
     else:
         form = form_class()
@@ -84,12 +85,11 @@ def advance_stage(modeladmin, request, queryset):
         title=_("Advance projects to their next stage"),
         intro=_("Each project below moves to the stage after its current one, reached on the date given."),
         submit=_("Advance"),
-        done=lambda n: ngettext(
+        done=ngettext_lazy(
             "Advanced %(count)d project to its next stage.",
             "Advanced %(count)d projects to their next stage.",
-            n,
-        )
-        % {"count": n},
+            "count",
+        ),
     )
 
 
@@ -113,7 +113,7 @@ def _reason_action(name, move, *, description, title, intro, submit, done):
             title=title,
             intro=intro,
             submit=submit,
-            done=lambda n: done % {"count": n},
+            done=done,
         )
 
     action.__name__ = action.__qualname__ = name
