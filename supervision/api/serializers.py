@@ -551,6 +551,9 @@ class MilestoneSerializer(SameProjectMixin, serializers.ModelSerializer):
     def update(self, milestone, validated_data):
         # Fields left out keep their values; send done_on: null to reopen a milestone.
         fields = {name: validated_data.get(name, getattr(milestone, name)) for name in self.FIELDS}
+        # The instance was read with its colour annotated; the write may change the colour, and the
+        # service refreshes the instance's fields, not the annotation: get_warning recomputes it.
+        milestone.warning = None
         return milestone_save(
             milestone=milestone,
             project=milestone.project,

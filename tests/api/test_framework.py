@@ -228,7 +228,7 @@ def test_a_nul_character_in_a_code_or_name_is_a_400(field, city_admin, county_st
             },
         ),
         "assignee": (
-            county_staff,
+            city_admin,  # a role that assigns (DESIGN "Roles"), so the refusal is the field's
             f"{API}/problems/{raised.pk}/assign/",
             {"unit": unit.pk, "assignee": f"staff-{nul}duanzhou", "due_on": "2030-01-01"},
         ),
