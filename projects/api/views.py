@@ -145,11 +145,7 @@ class ProjectViewSet(VersionedViewSet):
     )
     @action(detail=True, methods=["post"])
     def advance(self, request, pk=None):
-        project = self.get_object()
-        version = check_if_match(request, project)
-        data = self._valid(AdvanceSerializer, request)
-        project = lifecycle.advance(project=project, by=request.user, version=version, **data)
-        return self.action_response(project)
+        return self._move(request, AdvanceSerializer, lifecycle.advance)
 
     @extend_schema(
         summary=_("Move a project back one stage"),
@@ -163,11 +159,7 @@ class ProjectViewSet(VersionedViewSet):
     )
     @action(detail=True, methods=["post"])
     def revert(self, request, pk=None):
-        project = self.get_object()
-        version = check_if_match(request, project)
-        data = self._valid(RevertSerializer, request)
-        project = lifecycle.revert(project=project, by=request.user, version=version, **data)
-        return self.action_response(project)
+        return self._move(request, RevertSerializer, lifecycle.revert)
 
     @extend_schema(
         summary=_("A project's change history, newest first"),
@@ -222,11 +214,15 @@ class ProjectViewSet(VersionedViewSet):
                 codes[field] = dict(model.objects.filter(pk__in=ids).values_list("pk", "code"))
         return codes
 
-    @staticmethod
-    def _valid(serializer_class, request):
+    def _move(self, request, serializer_class, move):
+        """A lifecycle move: the If-Match version is read first (lifecycle checks it again under
+        its row lock), then the body, then ``move`` answers the project with its new ETag."""
+        project = self.get_object()
+        version = check_if_match(request, project)
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
+        project = move(project=project, by=request.user, version=version, **serializer.validated_data)
+        return self.action_response(project)
 
 
 @extend_schema_view(
