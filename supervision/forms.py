@@ -1,6 +1,9 @@
 """Forms of the supervision pages. They only read input and offer the records a user may
 pick; every rule (status, dates, who may verify) is the service's, whose ValidationError
-views put back onto the form (zhaoqing_tracker.forms.add_service_error)."""
+views put back onto the form (zhaoqing_tracker.forms.add_service_error).
+
+A form's fields are named as its service's keywords, so that a view hands the cleaned data to
+the service as it is, as the API's serializers do."""
 
 import datetime
 
@@ -99,16 +102,23 @@ class MoveForm(PageForm):
         self.problem = problem
         self.initial.setdefault("version", problem.version)
 
+    # The move's service, and the fields of the form it takes besides the version.
+    service = None
+    service_fields: tuple = ()
+
     def perform(self, user) -> str:
         self.call_service(self.cleaned_data, user, version=self.cleaned_data["version"])
         return self.move.done
 
     def call_service(self, data, user, *, version):
-        raise NotImplementedError
+        fields = {name: data[name] for name in self.service_fields}
+        self.service(problem=self.problem, by=user, version=version, **fields)
 
 
 class AssignForm(MoveForm):
     move = flow.ASSIGN
+    service = staticmethod(services.problem_assign)
+    service_fields = ("unit", "assignee", "due_on", "on", "note")
     unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=Unit.objects.none())
     assignee = UserChoiceField(
         label=_("Assignee"),
@@ -130,43 +140,27 @@ class AssignForm(MoveForm):
         self.initial.setdefault("assignee", problem.assignee_id)
         self.initial.setdefault("due_on", problem.due_on)
 
-    def call_service(self, data, user, *, version):
-        services.problem_assign(
-            problem=self.problem,
-            unit=data["unit"],
-            assignee=data["assignee"],
-            due_on=data["due_on"],
-            on=data["on"],
-            note=data["note"],
-            by=user,
-            version=version,
-        )
-
 
 class ResolveForm(MoveForm):
     move = flow.RESOLVE
+    service = staticmethod(services.problem_resolve)
+    service_fields = ("resolution", "on")
     resolution = forms.CharField(label=_("How it was resolved"), widget=textarea())
     on = move_date_field()
-
-    def call_service(self, data, user, *, version):
-        services.problem_resolve(
-            problem=self.problem, resolution=data["resolution"], on=data["on"], by=user, version=version
-        )
 
 
 class VerifyForm(MoveForm):
     move = flow.VERIFY
+    service = staticmethod(services.problem_verify)
+    service_fields = ("note", "on")
     note = forms.CharField(label=_("Note"), required=False, widget=textarea(2))
     on = move_date_field()
-
-    def call_service(self, data, user, *, version):
-        services.problem_verify(
-            problem=self.problem, note=data["note"], on=data["on"], by=user, version=version
-        )
 
 
 class ReopenForm(MoveForm):
     move = flow.REOPEN
+    service = staticmethod(services.problem_reopen)
+    service_fields = ("reason", "due_on", "on")
     reason = forms.CharField(label=_("Reason"), widget=textarea())
     due_on = forms.DateField(
         label=_("New due date"),
@@ -176,26 +170,13 @@ class ReopenForm(MoveForm):
     )
     on = move_date_field()
 
-    def call_service(self, data, user, *, version):
-        services.problem_reopen(
-            problem=self.problem,
-            reason=data["reason"],
-            due_on=data["due_on"],
-            on=data["on"],
-            by=user,
-            version=version,
-        )
-
 
 class ExtensionForm(MoveForm):
     move = flow.EXTEND
+    service = staticmethod(services.problem_request_extension)
+    service_fields = ("due_on", "reason")
     due_on = forms.DateField(label=_("Requested due date"), widget=date_input())
     reason = forms.CharField(label=_("Reason"), widget=textarea())
-
-    def call_service(self, data, user, *, version):
-        services.problem_request_extension(
-            problem=self.problem, due_on=data["due_on"], reason=data["reason"], by=user, version=version
-        )
 
 
 class DecideExtensionForm(MoveForm):
@@ -254,6 +235,9 @@ class ServiceLogForm(PageForm):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = people_of(project)
 
+    def clean_hours(self):
+        return self.cleaned_data["hours"] or 0  # left empty: no time recorded
+
 
 class MilestoneForm(PageForm):
     milestone = forms.ModelChoiceField(
@@ -280,6 +264,9 @@ class MilestoneForm(PageForm):
         super().__init__(*args, **kwargs)
         self.fields["milestone"].queryset = project.milestones.all()
         self.fields["responsible"].queryset = people_of(project)
+
+    def clean_order(self):
+        return self.cleaned_data["order"] or 0  # left empty: first among its day's items
 
     def clean(self):
         data = super().clean()

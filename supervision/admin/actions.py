@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from supervision import services
+from supervision.admin.bulk import write_each
 from supervision.admin.forms import GeneratePlanForm, add_service_error, admin_widgets
 from supervision.choices import ExtensionStatus
 from supervision.forms import MOVE_FORMS, DecideExtensionForm
@@ -161,18 +162,7 @@ class ExtensionDecisionMixin:
 
 
 def _decide_selected(modeladmin, request, queryset, *, approve: bool):
-    decided = 0
-    for extension in queryset.filter(status=ExtensionStatus.PENDING).select_related("problem"):
-        try:
-            services.problem_decide_extension(request=extension, approve=approve, by=request.user)
-        except ValidationError as exc:
-            modeladmin.message_user(
-                request,
-                _("%(item)s: %(error)s") % {"item": extension.problem, "error": " ".join(exc.messages)},
-                messages.ERROR,
-            )
-        else:
-            decided += 1
+    # Counted before deciding: afterwards the requests decided here would count as well.
     skipped = queryset.exclude(status=ExtensionStatus.PENDING).count()
     if skipped:
         modeladmin.message_user(
@@ -185,13 +175,18 @@ def _decide_selected(modeladmin, request, queryset, *, approve: bool):
             % {"count": skipped},
             messages.WARNING,
         )
-    if decided:
-        modeladmin.message_user(
-            request,
-            ngettext("Decided %(count)d extension request.", "Decided %(count)d extension requests.", decided)
-            % {"count": decided},
-            messages.SUCCESS,
-        )
+
+    def decide(extension):
+        services.problem_decide_extension(request=extension, approve=approve, by=request.user)
+
+    def done(count):
+        return ngettext(
+            "Decided %(count)d extension request.", "Decided %(count)d extension requests.", count
+        ) % {"count": count}
+
+    pending = queryset.filter(status=ExtensionStatus.PENDING).select_related("problem")
+    # A refusal names the problem, which is what the user knows the request by.
+    write_each(modeladmin, request, pending, decide, done, name=lambda extension: extension.problem)
 
 
 @admin.action(description=_("Approve the selected extension requests"), permissions=["change"])
@@ -221,12 +216,8 @@ class MilestonePlanMixin:
         if request.method == "POST" and form.is_valid():
             project = form.cleaned_data["project"]
             try:
-                plan = milestone_plan_generate(
-                    project=project,
-                    target_production_on=form.cleaned_data["target_production_on"],
-                    responsible=form.cleaned_data["responsible"],
-                    by=request.user,
-                )
+                # The form's fields are the service's keywords.
+                plan = milestone_plan_generate(by=request.user, **form.cleaned_data)
             except ValidationError as exc:
                 add_service_error(form, exc)
             else:

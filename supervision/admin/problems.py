@@ -20,6 +20,7 @@ from supervision.admin.actions import (
     reject_extensions,
 )
 from supervision.admin.base import NO_SAVE_BUTTONS, ReadOnlyMixin, ScopedByPathAdmin, SupervisionAdmin
+from supervision.admin.filters import InSubsetFilter
 from supervision.admin.forms import (
     ProblemRaiseForm,
 )
@@ -33,20 +34,12 @@ from supervision.models import (
 from supervision.problem_flow import DECIDE_EXTENSION, may_move
 
 
-class OverdueFilter(admin.SimpleListFilter):
+class OverdueFilter(InSubsetFilter):
     title = _("overdue")
     parameter_name = "overdue"
 
-    def lookups(self, request, model_admin):
-        return [("yes", _("Yes")), ("no", _("No"))]
-
-    def queryset(self, request, queryset):
-        overdue = Problem.objects.overdue(timezone.localdate()).values("pk")
-        if self.value() == "yes":
-            return queryset.filter(pk__in=overdue)
-        if self.value() == "no":
-            return queryset.exclude(pk__in=overdue)
-        return queryset
+    def subset(self):
+        return Problem.objects.overdue(timezone.localdate())
 
 
 PROBLEM_FIELDSETS = [
@@ -95,16 +88,9 @@ class ProblemAdmin(ProblemMovesMixin, ServiceSaveMixin, SupervisionAdmin):
     def save_via_service(self, request, obj, form, change):
         if change:
             return None  # nothing on the page is editable; moves have their own pages
-        data = form.cleaned_data
-        return services.problem_raise(
-            project=data["project"],
-            category=data["category"],
-            severity=data["severity"],
-            description=data["description"],
-            raised_on=data["raised_on"],
-            visit=data["visit"],
-            by=request.user,
-        )
+        # The raise form's fields are problem_raise's keywords (its hidden loaded version is not).
+        fields = {name: form.cleaned_data[name] for name in ProblemRaiseForm.Meta.fields}
+        return services.problem_raise(by=request.user, **fields)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "POST":

@@ -15,6 +15,7 @@ from supervision.admin.actions import (
     MilestonePlanMixin,
 )
 from supervision.admin.base import ReadOnlyMixin, SupervisionAdmin
+from supervision.admin.filters import InSubsetFilter
 from supervision.admin.forms import (
     MilestoneAdminForm,
     PersonAdminForm,
@@ -52,8 +53,28 @@ class WarningFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ProjectRecordAdmin(ServiceSaveMixin, SupervisionAdmin):
+    """A versioned record of one project (a milestone, a five-one team), saved by its service.
+    Once added it stays on its project (one team per project; milestone_save keeps a milestone
+    where it is), and the version the page was loaded at goes back to the service, which
+    refuses a stale save; the stored version and last change are shown, not edited."""
+
+    def get_fields(self, request, obj=None):
+        fields = [*self.form.Meta.fields, "loaded_version"]
+        return fields if obj is None else [*fields, "version", "updated_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else ("project", "version", "updated_at")
+
+    def service_input(self, form, change) -> dict:
+        """The form's fields, named as the service's keywords, and the version it was loaded at."""
+        data = form.cleaned_data
+        fields = {name: data[name] for name in self.form.Meta.fields if name != "project"}
+        return {**fields, "version": data.get("loaded_version") if change else None}
+
+
 @admin.register(Milestone)
-class MilestoneAdmin(MilestonePlanMixin, ServiceSaveMixin, SupervisionAdmin):
+class MilestoneAdmin(MilestonePlanMixin, ProjectRecordAdmin):
     form = MilestoneAdminForm
     autocomplete_fields = ("project",)
     change_list_template = "admin/supervision/milestone/change_list.html"
@@ -71,27 +92,10 @@ class MilestoneAdmin(MilestonePlanMixin, ServiceSaveMixin, SupervisionAdmin):
     def warning_badge(self, obj):
         return warning_badge(obj.warning)
 
-    def get_fields(self, request, obj=None):
-        fields = [*MilestoneAdminForm.Meta.fields, "loaded_version"]
-        return fields if obj is None else [*fields, "version", "updated_at"]
-
-    def get_readonly_fields(self, request, obj=None):
-        # milestone_save keeps a milestone on its project.
-        return () if obj is None else ("project", "version", "updated_at")
-
     def save_via_service(self, request, obj, form, change):
-        data = form.cleaned_data
-        return milestone_save(
-            project=obj.project,
-            title=data["title"],
-            due_on=data["due_on"],
-            done_on=data["done_on"],
-            responsible=data["responsible"],
-            order=data["order"],
-            milestone=obj if change else None,
-            version=data.get("loaded_version") if change else None,
-            by=request.user,
-        )
+        fields = self.service_input(form, change)
+        milestone = obj if change else None
+        return milestone_save(project=obj.project, milestone=milestone, by=request.user, **fields)
 
 
 @admin.register(MilestoneTemplate)
@@ -101,24 +105,17 @@ class MilestoneTemplateAdmin(BaseAdmin):
     search_fields = ("name", "name_en")
 
 
-class CompleteFilter(admin.SimpleListFilter):
+class CompleteFilter(InSubsetFilter):
     title = _("complete")
     parameter_name = "complete"
+    options = [("yes", _("Complete")), ("no", _("Incomplete"))]
 
-    def lookups(self, request, model_admin):
-        return [("yes", _("Complete")), ("no", _("Incomplete"))]
-
-    def queryset(self, request, queryset):
-        complete = ServiceTeam.objects.complete().values("pk")
-        if self.value() == "yes":
-            return queryset.filter(pk__in=complete)
-        if self.value() == "no":
-            return queryset.exclude(pk__in=complete)
-        return queryset
+    def subset(self):
+        return ServiceTeam.objects.complete()
 
 
 @admin.register(ServiceTeam)
-class ServiceTeamAdmin(ServiceSaveMixin, SupervisionAdmin):
+class ServiceTeamAdmin(ProjectRecordAdmin):
     form = ServiceTeamAdminForm
     autocomplete_fields = ("project",)
     list_display = (
@@ -137,26 +134,9 @@ class ServiceTeamAdmin(ServiceSaveMixin, SupervisionAdmin):
     def complete(self, obj):
         return obj.is_complete
 
-    def get_fields(self, request, obj=None):
-        fields = [*ServiceTeamAdminForm.Meta.fields, "loaded_version"]
-        return fields if obj is None else [*fields, "version", "updated_at"]
-
-    def get_readonly_fields(self, request, obj=None):
-        # One team per project: a team is never moved to another project.
-        return () if obj is None else ("project", "version", "updated_at")
-
     def save_via_service(self, request, obj, form, change):
-        data = form.cleaned_data
-        return services.service_team_save(
-            project=obj.project,
-            county_leader=data["county_leader"],
-            chief_officer=data["chief_officer"],
-            specialist=data["specialist"],
-            unit=data["unit"],
-            plan=data["plan"],
-            version=data.get("loaded_version") if change else None,
-            by=request.user,
-        )
+        fields = self.service_input(form, change)
+        return services.service_team_save(project=obj.project, by=request.user, **fields)
 
 
 @admin.register(ServiceLog)

@@ -25,17 +25,8 @@ def service_log_create(request, project_id):
     project = visible_project(request, project_id)
     form = ServiceLogForm(posted(request), project=project)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            services.service_log_record(
-                project=project,
-                on=data["on"],
-                kind=data["kind"],
-                description=data["description"],
-                person=data["person"],
-                hours=data["hours"] or 0,
-                by=request.user,
-            )
+            services.service_log_record(project=project, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_error(form, error, model=ServiceLog)
         else:
@@ -116,17 +107,7 @@ def milestone_save(request, project_id):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            milestones.milestone_save(
-                project=project,
-                milestone=data["milestone"],
-                version=data["version"],
-                title=data["title"],
-                responsible=data["responsible"],
-                due_on=data["due_on"],
-                done_on=data["done_on"],
-                order=data["order"] or 0,
-                by=request.user,
-            )
+            milestones.milestone_save(project=project, by=request.user, **data)
         except ValidationError as error:
             current = data["milestone"].version if data["milestone"] else None
             add_service_error(form, error, current_version=current, model=Milestone)
@@ -144,12 +125,7 @@ def milestone_plan_generate(request, project_id):
     form = PlanGenerateForm(request.POST, project=project, auto_id=GENERATE_IDS)
     if form.is_valid():
         try:
-            plan = milestones.milestone_plan_generate(
-                project=project,
-                target_production_on=form.cleaned_data["target_production_on"],
-                responsible=form.cleaned_data["responsible"],
-                by=request.user,
-            )
+            plan = milestones.milestone_plan_generate(project=project, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_error(form, error, model=Milestone)
         else:
@@ -200,20 +176,10 @@ def service_team_edit(request, project_id):
             posted(request), project=project, initial=initial
         )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             # A team created by someone else since the page was read has version 1, so the
             # version 0 sent with a new team is refused as stale instead of overwriting it.
-            services.service_team_save(
-                project=project,
-                version=data["version"],
-                county_leader=data["county_leader"],
-                chief_officer=data["chief_officer"],
-                specialist=data["specialist"],
-                unit=data["unit"],
-                plan=data["plan"],
-                by=request.user,
-            )
+            services.service_team_save(project=project, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             current = ServiceTeam.objects.filter(project=project).values_list("version", flat=True).first()
             add_service_error(form, error, current_version=current, model=ServiceTeam)
