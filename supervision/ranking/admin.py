@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 
 from projects.admin.base import BaseAdmin
 from supervision.admin.actions import _render_form_page
+from supervision.admin.bulk import write_each
 from supervision.admin.forms import TEXTAREA
 from supervision.choices import DEFAULT_WEIGHTS, LOWER_IS_BETTER, Indicator
 from supervision.models_ranking import Bulletin, BulletinRequest, RankingScheme
@@ -146,29 +147,17 @@ class CorrectionForm(forms.Form):
     reason = forms.CharField(label=_("Reason for the correction"), required=False, widget=TEXTAREA)
 
 
-def _report(modeladmin, request, item, error: ValidationError):
-    modeladmin.message_user(
-        request, _("%(item)s: %(error)s") % {"item": item, "error": " ".join(error.messages)}, messages.ERROR
-    )
-
-
 @admin.action(description=_("Publish the selected bulletins"), permissions=["manage"])
 def publish_bulletins(modeladmin, request, queryset):
-    published = 0
-    for bulletin in queryset:
-        try:
-            bulletin_publish(bulletin=bulletin, by=request.user)
-        except ValidationError as exc:
-            _report(modeladmin, request, bulletin, exc)
-        else:
-            published += 1
-    if published:
-        modeladmin.message_user(
-            request,
-            ngettext("Published %(count)d bulletin.", "Published %(count)d bulletins.", published)
-            % {"count": published},
-            messages.SUCCESS,
-        )
+    def publish(bulletin):
+        bulletin_publish(bulletin=bulletin, by=request.user)
+
+    def done(count):
+        return ngettext("Published %(count)d bulletin.", "Published %(count)d bulletins.", count) % {
+            "count": count
+        }
+
+    write_each(modeladmin, request, queryset, publish, done)
 
 
 @admin.action(description=_("Correct the selected bulletin (new revision)"), permissions=["manage"])
@@ -183,7 +172,7 @@ def correct_bulletin(modeladmin, request, queryset):
 
 @admin.action(description=_("Generate the selected drafts again"), permissions=["manage"])
 def generate_again(modeladmin, request, queryset):
-    generated = 0
+    drafts = []
     for bulletin in queryset:
         if bulletin.is_published or not bulletin.is_current:
             modeladmin.message_user(
@@ -192,20 +181,18 @@ def generate_again(modeladmin, request, queryset):
                 % {"item": bulletin},
                 messages.WARNING,
             )
-            continue
-        try:
-            bulletin_generate(period=bulletin.period, by=request.user, publish=False)
-        except ValidationError as exc:
-            _report(modeladmin, request, bulletin, exc)
         else:
-            generated += 1
-    if generated:
-        modeladmin.message_user(
-            request,
-            ngettext("Generated %(count)d draft again.", "Generated %(count)d drafts again.", generated)
-            % {"count": generated},
-            messages.SUCCESS,
-        )
+            drafts.append(bulletin)
+
+    def generate(bulletin):
+        bulletin_generate(period=bulletin.period, by=request.user, publish=False)
+
+    def done(count):
+        return ngettext(
+            "Generated %(count)d draft again.", "Generated %(count)d drafts again.", count
+        ) % {"count": count}
+
+    write_each(modeladmin, request, drafts, generate, done)
 
 
 class ManagedByCityAdmin(ReadOnlyMixin):

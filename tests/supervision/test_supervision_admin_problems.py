@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.contrib import messages
 
 from supervision import services
 from supervision.choices import ExtensionStatus, ProblemCategory, ProblemEventKind, ProblemStatus, Severity
@@ -191,3 +192,16 @@ def test_reject_action_on_the_extension_list(every_object, leader):
     assert response.status_code == 200
     extension.refresh_from_db()
     assert extension.status == ExtensionStatus.REJECTED
+
+
+def test_deciding_a_pending_request_from_the_list_does_not_call_it_already_decided(every_object, leader):
+    extension = every_object[ExtensionRequest]
+    response = login(leader).post(
+        admin_url(ExtensionRequest, "changelist"),
+        {"action": "approve_extensions", "_selected_action": [extension.pk]},
+        follow=True,
+    )
+    # One message: the count of requests decided; no warning about requests left as they were.
+    assert [m.level for m in response.context["messages"]] == [messages.SUCCESS]
+    extension.refresh_from_db()
+    assert extension.status == ExtensionStatus.APPROVED
