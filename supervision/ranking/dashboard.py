@@ -220,10 +220,16 @@ def _stage_since():
     return Case(*[When(stage=stage, then=F(stage.date_field)) for stage in Stage])
 
 
+def _of_region(model, region: Region, user):
+    """The region's records of ``model`` that ``user`` may see: a region's card is open to every
+    reader, its records only within the reader's scope (DESIGN "Roles")."""
+    return model.objects.visible_to(user).in_region(region)
+
+
 def region_buckets(region: Region, user) -> list[Bucket]:
     """The region's counted projects by where they stand, longest waiting first: two queries."""
     stages = [stage for stage, _label in BUCKETS]
-    projects = Project.objects.visible_to(user).counted().in_region(region).filter(stage__in=stages)
+    projects = _of_region(Project, region, user).counted().filter(stage__in=stages)
     counts = dict(projects.values("stage").annotate(n=Count("id")).order_by().values_list("stage", "n"))
     firsts = (
         projects.select_related("enterprise", "region")
@@ -252,9 +258,7 @@ def region_buckets(region: Region, user) -> list[Bucket]:
 
 
 def above_scale_count(region: Region, user) -> int:
-    return (
-        Project.objects.visible_to(user).counted().in_region(region).filter(stage=Stage.ABOVE_SCALE).count()
-    )
+    return _of_region(Project, region, user).counted().filter(stage=Stage.ABOVE_SCALE).count()
 
 
 @dataclass
@@ -307,8 +311,7 @@ def region_progress(region: Region, period: Period) -> tuple[Row, int, AnnualTar
 
 def region_problems(region: Region, user) -> Cut:
     problems = (
-        Problem.objects.visible_to(user)
-        .in_region(region)
+        _of_region(Problem, region, user)
         .open()
         .exclude(project__status=Status.CANCELLED)
         .select_related("project", "responsible_unit")
@@ -319,8 +322,7 @@ def region_problems(region: Region, user) -> Cut:
 
 def region_visits(region: Region, user) -> Cut:
     visits = (
-        SupervisionVisit.objects.visible_to(user)
-        .in_region(region)
+        _of_region(SupervisionVisit, region, user)
         .select_related("leader", "region")
         .annotate(project_count=Count("projects", distinct=True))
         .order_by("-on", "-id")
@@ -330,8 +332,7 @@ def region_visits(region: Region, user) -> Cut:
 
 def region_service_logs(region: Region, user) -> Cut:
     logs = (
-        ServiceLog.objects.visible_to(user)
-        .in_region(region)
+        _of_region(ServiceLog, region, user)
         .select_related("project", "person")
         .order_by("-on", "-id")
     )
