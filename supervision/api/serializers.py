@@ -92,6 +92,14 @@ def region_of_project():
     )
 
 
+VERSION_HELP = _("Goes up with every change; send it back as If-Match.")
+
+
+def version_field(help_text=VERSION_HELP):
+    """The record's version: the ETag a client sends back as If-Match, so a stale write is refused."""
+    return serializers.IntegerField(read_only=True, help_text=help_text)
+
+
 def person_field(help_text, **kwargs):
     kwargs.setdefault("required", False)
     kwargs.setdefault("allow_null", True)
@@ -214,9 +222,7 @@ class ProblemSerializer(serializers.ModelSerializer):
         read_only=True, allow_null=True, help_text=_("Date a leader verified (closed) it.")
     )
     verified_by = UsernameField(read_only=True, allow_null=True, help_text=_("Username of the verifier."))
-    version = serializers.IntegerField(
-        read_only=True, help_text=_("Goes up with every move; send it back as If-Match.")
-    )
+    version = version_field(_("Goes up with every move; send it back as If-Match."))
     created_at = serializers.DateTimeField(read_only=True, help_text=_("When the record was created."))
     updated_at = serializers.DateTimeField(read_only=True, help_text=_("When the record last changed."))
 
@@ -370,9 +376,7 @@ class ServiceTeamSerializer(SameProjectMixin, serializers.ModelSerializer):
     is_complete = serializers.BooleanField(
         read_only=True, help_text=_("All five are there: three people, the unit and the plan.")
     )
-    version = serializers.IntegerField(
-        read_only=True, help_text=_("Goes up with every change; send it back as If-Match.")
-    )
+    version = version_field()
     updated_at = serializers.DateTimeField(read_only=True, help_text=_("When the team last changed."))
 
     class Meta:
@@ -511,9 +515,7 @@ class MilestoneSerializer(SameProjectMixin, serializers.ModelSerializer):
             "red: past due and not done."
         )
     )
-    version = serializers.IntegerField(
-        read_only=True, help_text=_("Goes up with every change; send it back as If-Match.")
-    )
+    version = version_field()
     updated_at = serializers.DateTimeField(read_only=True, help_text=_("When the milestone last changed."))
 
     class Meta:

@@ -42,6 +42,15 @@ IF_MATCH = OpenApiParameter(
     ),
 )
 ORDERING_FIELDS = ["id", "updated_at"]
+# One team in the examples: as formed, then as changed by a PUT of all its members.
+TEAM_EXAMPLE = {
+    "project": 12,
+    "county_leader": 4,
+    "chief_officer": 5,
+    "specialist": 6,
+    "unit": 3,
+    "plan": "每月走访一次，协调用地、用电和融资",
+}
 
 
 def _move(summary, description, request, examples):
@@ -247,18 +256,7 @@ def with_timeline(queryset):
     create=extend_schema(
         summary="Form a project's service team (one per project)",
         examples=[
-            OpenApiExample(
-                "Team",
-                request_only=True,
-                value={
-                    "project": 12,
-                    "county_leader": 4,
-                    "chief_officer": 5,
-                    "specialist": 6,
-                    "unit": 3,
-                    "plan": "每月走访一次，协调用地、用电和融资",
-                },
-            )
+            OpenApiExample("Team", request_only=True, value=TEAM_EXAMPLE)
         ],
     ),
     update=extend_schema(
@@ -268,14 +266,7 @@ def with_timeline(queryset):
             OpenApiExample(
                 "Team",
                 request_only=True,
-                value={
-                    "project": 12,
-                    "county_leader": 4,
-                    "chief_officer": 5,
-                    "specialist": 7,
-                    "unit": 3,
-                    "plan": "每两周走访一次，协调用电增容",
-                },
+                value={**TEAM_EXAMPLE, "specialist": 7, "plan": "每两周走访一次，协调用电增容"},
             )
         ],
     ),
