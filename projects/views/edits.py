@@ -167,6 +167,15 @@ def _move(request, pk, form_class, write, page):
     return render(request, "projects/project_move.html", {"form": form, "project": project, **page(project)})
 
 
+def _reason_move(request, pk, move, page):
+    """A move that asks only for a reason: ``move(project=, reason=, by=, version=)``."""
+
+    def write(project, data):
+        move(project=project, reason=data["reason"], by=request.user, version=data["version"])
+
+    return _move(request, pk, ReasonForm, write, page)
+
+
 @GET_POST
 @login_required
 def project_advance(request, pk):
@@ -206,9 +215,6 @@ def project_advance(request, pk):
 @GET_POST
 @login_required
 def project_revert(request, pk):
-    def write(project, data):
-        lifecycle.revert(project=project, reason=data["reason"], by=request.user, version=data["version"])
-
     def page(project):
         return {
             "blocked": None
@@ -225,17 +231,12 @@ def project_revert(request, pk):
             % {"code": project.code, "stage": project.get_stage_display()},
         }
 
-    return _move(request, pk, ReasonForm, write, page)
+    return _reason_move(request, pk, lifecycle.revert, page)
 
 
 @GET_POST
 @login_required
 def project_cancel(request, pk):
-    def write(project, data):
-        services.project_cancel(
-            project=project, reason=data["reason"], by=request.user, version=data["version"]
-        )
-
     def page(project):
         return {
             "blocked": _("The project is already cancelled.") if project.status == Status.CANCELLED else None,
@@ -250,17 +251,12 @@ def project_cancel(request, pk):
             % {"code": project.code},
         }
 
-    return _move(request, pk, ReasonForm, write, page)
+    return _reason_move(request, pk, services.project_cancel, page)
 
 
 @GET_POST
 @login_required
 def project_reactivate(request, pk):
-    def write(project, data):
-        services.project_reactivate(
-            project=project, reason=data["reason"], by=request.user, version=data["version"]
-        )
-
     def page(project):
         return {
             "blocked": None
@@ -272,7 +268,7 @@ def project_reactivate(request, pk):
             "success": _("%(code)s is active again and counted.") % {"code": project.code},
         }
 
-    return _move(request, pk, ReasonForm, write, page)
+    return _reason_move(request, pk, services.project_reactivate, page)
 
 
 # --- monthly investment ---------------------------------------------------------------------
