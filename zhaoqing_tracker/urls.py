@@ -30,3 +30,7 @@ urlpatterns = [
     # The work and the county race share the "supervision" namespace (supervision:dashboard, …).
     path("", include((work_urls.urlpatterns + ranking_urls.urlpatterns, "supervision"))),
 ]
+
+# The page in the user's language; under /api/ the API's JSON error shape.
+handler404 = "zhaoqing_tracker.api.errors.page_not_found"
+handler500 = "zhaoqing_tracker.api.errors.server_error"

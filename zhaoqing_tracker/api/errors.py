@@ -5,12 +5,19 @@
 ``fields`` is present only for errors about particular fields. Django
 ValidationErrors raised by the service functions become 400s in this shape, so
 a rule enforced once in a service reads the same in the API as on a form.
+
+The site's 404 and 500 handlers (zhaoqing_tracker/urls.py) are here too: every path
+under /api/ answers them in this shape, whether or not it reached a DRF view; every
+other path gets the page, in the user's language.
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseServerError, JsonResponse
+from django.template import loader
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -97,3 +104,39 @@ def _headers(response):
     return {
         key: value for key, value in response.items() if key in {"WWW-Authenticate", "Retry-After", "Allow"}
     }
+
+
+# --- the site's handler404 and handler500 ----------------------------------------------------
+
+
+def _is_api(request) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def _json_error(status: int, code: str, detail) -> JsonResponse:
+    # As DRF's JSONRenderer writes it: Chinese as it is, not \u escapes.
+    body = {"status": status, "code": code, "detail": str(detail)}
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def page_not_found(request, exception):
+    """No URL matched, or a plain view raised Http404 (DRF's views answer their own)."""
+    # The same choice LocaleMiddleware makes (cookie, then Accept-Language), made again here
+    # because a 404 raised before that middleware ran would otherwise be in the default.
+    with translation.override(translation.get_language_from_request(request)):
+        if _is_api(request):
+            return _json_error(404, exceptions.NotFound.default_code, exceptions.NotFound.default_detail)
+        return defaults.page_not_found(request, exception)  # templates/404.html
+
+
+def server_error(request):
+    """An uncaught exception. The database may be what failed, so this reads nothing from it:
+    the page is rendered without the request's context (no user, no session, no messages)."""
+    with translation.override(translation.get_language_from_request(request)):
+        if _is_api(request):
+            detail = _(
+                "A server error occurred: a bug on our side, not a fault of the request. "
+                "Please try again later, or report it with the request."
+            )
+            return _json_error(500, "server_error", detail)
+        return HttpResponseServerError(loader.render_to_string("500.html"))

@@ -16,6 +16,7 @@ from supervision.models import Bulletin
 from supervision.periods import period_containing
 from supervision.ranking.api import serializers as s
 from supervision.ranking.engine import compute_ranking, ranking_as_json
+from zhaoqing_tracker.api.downloads import DownloadActionsMixin
 from zhaoqing_tracker.api.viewsets import ReadOnlyScopedViewSet
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -78,8 +79,10 @@ def _download(bulletin: Bulletin, content: bytes | str, extension: str, content_
     ),
     retrieve=extend_schema(summary="A bulletin with its frozen rows, rank changes and scheme"),
 )
-class BulletinViewSet(ReadOnlyScopedViewSet):
+class BulletinViewSet(DownloadActionsMixin, ReadOnlyScopedViewSet):
     queryset = Bulletin.objects.select_related("previous")
+    # The actions that answer a file, with its media type (content negotiation accepts it).
+    downloads = {"xlsx": XLSX, "html": "text/html", "pdf": "application/pdf"}
     filterset_class = BulletinFilterSet
     ordering_fields = ["period_end", "id"]
     ordering = ["-period_end", "-id"]
