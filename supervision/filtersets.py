@@ -51,6 +51,21 @@ def today() -> datetime.date:
     return timezone.localdate()
 
 
+class SubsetFilter(BooleanFilter):
+    """true: the rows that ``subset(queryset)`` picks with a named QuerySet method (so the list
+    and the method agree on what "overdue" or "complete" means); false: all the others."""
+
+    def __init__(self, subset, **kwargs):
+        self.subset = subset
+        super().__init__(**kwargs)
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        subset = self.subset(qs)
+        return subset if value else qs.exclude(pk__in=subset.values("pk"))
+
+
 class ProblemFilterSet(django_filters.FilterSet):
     region = RegionFilter(prefix="project__region")
     project = project_filter()
@@ -65,8 +80,8 @@ class ProblemFilterSet(django_filters.FilterSet):
     severity = django_filters.ChoiceFilter(
         choices=Severity.choices, label=_("severity"), help_text=_("low, medium or high.")
     )
-    overdue = BooleanFilter(
-        method="filter_overdue",
+    overdue = SubsetFilter(
+        lambda problems: problems.overdue(today()),
         label=_("overdue"),
         help_text=_("true: open (raised or assigned) and past the due date; false: all others."),
     )
@@ -78,18 +93,12 @@ class ProblemFilterSet(django_filters.FilterSet):
         model = Problem
         fields = []
 
-    def filter_overdue(self, queryset, name, value):
-        if value is None:
-            return queryset
-        overdue = queryset.overdue(today())
-        return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))
-
 
 class ServiceTeamFilterSet(django_filters.FilterSet):
     region = RegionFilter(prefix="project__region")
     project = project_filter()
-    complete = BooleanFilter(
-        method="filter_complete",
+    complete = SubsetFilter(
+        lambda teams: teams.complete(),
         label=_("complete"),
         help_text=_("true: teams with all three people, the unit and the plan; false: the others."),
     )
@@ -98,12 +107,6 @@ class ServiceTeamFilterSet(django_filters.FilterSet):
     class Meta:
         model = ServiceTeam
         fields = []
-
-    def filter_complete(self, queryset, name, value):
-        if value is None:
-            return queryset
-        complete = queryset.complete()
-        return complete if value else queryset.exclude(pk__in=complete.values("pk"))
 
 
 class VisitFilterSet(django_filters.FilterSet):
@@ -141,8 +144,8 @@ class MilestoneFilterSet(django_filters.FilterSet):
         label=_("warning"),
         help_text=_("green, yellow or red (see the milestone's warning field)."),
     )
-    overdue = BooleanFilter(
-        method="filter_overdue",
+    overdue = SubsetFilter(
+        lambda milestones: milestones.overdue(today()),
         label=_("overdue"),
         help_text=_("true: past the due date and not done; false: all others."),
     )
@@ -158,12 +161,6 @@ class MilestoneFilterSet(django_filters.FilterSet):
         if "warning" not in queryset.query.annotations:
             queryset = queryset.with_warning(today())
         return queryset.filter(warning=value)
-
-    def filter_overdue(self, queryset, name, value):
-        if value is None:
-            return queryset
-        overdue = queryset.overdue(today())
-        return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))
 
 
 class BulletinFilterSet(django_filters.FilterSet):
