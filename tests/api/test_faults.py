@@ -9,13 +9,15 @@ import logging
 import socket
 import threading
 import time
+import uuid
 
 import pytest
+from django.core.cache import cache as default_cache
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from projects.tokens import token_create
-from zhaoqing_tracker.api.throttling import counters
+from zhaoqing_tracker.api.throttling import FallbackCounters, counters
 from zhaoqing_tracker.settings import caches_for
 
 PROJECTS = "/api/v1/projects/"
@@ -139,3 +141,18 @@ def test_pages_keep_working_with_redis_down(client, county_staff, project, redis
     response = client.get("/projects/")
     assert response.status_code == 200
     assert project.name in response.content.decode()
+
+
+def test_the_counters_go_back_to_the_shared_cache_when_it_answers_again(db, settings, closed_port, caplog):
+    counters = FallbackCounters(default_cache, pause=0)  # asks the shared cache on every call
+    key = f"faults-{uuid.uuid4().hex}"  # a name no other test's counter has
+    settings.CACHES = caches_for(f"redis://127.0.0.1:{closed_port}/0")
+    with caplog.at_level(logging.WARNING):
+        counters.set(key, [1.0], 60)
+        assert counters.get(key) == [1.0]  # from the process's memory
+        settings.CACHES = caches_for("")  # a cache that answers
+        assert counters.get(key) is None  # the shared cache, not the memory
+        counters.set(key, [2.0], 60)
+        assert default_cache.get(key) == [2.0]
+    messages = [record.getMessage() for record in warnings_of(caplog)]
+    assert len(messages) == 2 and "cannot reach Redis" in messages[0] and "again" in messages[1], messages

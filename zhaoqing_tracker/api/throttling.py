@@ -47,9 +47,14 @@ class FallbackCounters:
         now = time.monotonic()
         if now >= self.failing_until:
             try:
-                return getattr(self.shared, method)(*args)
+                value = getattr(self.shared, method)(*args)
             except (RedisError, OSError) as error:
                 self._failed(now, error)
+            else:
+                if self.warned_at is not None:
+                    self.warned_at = None  # the next outage is told at once
+                    logger.warning("API throttles reach Redis again; counting in it for all processes.")
+                return value
         return getattr(self.local, method)(*args)
 
     def _failed(self, now, error):
