@@ -53,7 +53,7 @@ class FallbackCounters:
             else:
                 if self.warned_at is not None:
                     self.warned_at = None  # the next outage is told at once
-                    logger.warning("API throttles reach Redis again; counting in it for all processes.")
+                    logger.info("API throttles reach Redis again; counting in it for all processes.")
                 return value
         return getattr(self.local, method)(*args)
 
