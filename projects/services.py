@@ -116,14 +116,6 @@ def project_update(*, project: Project, by, version: int | None = None, **change
     return locked
 
 
-def required_text(value: str, field: str, message: str) -> str:
-    """``value`` without surrounding spaces; a blank one is refused on ``field``."""
-    text = (value or "").strip()
-    if not text:
-        raise ValidationError({field: message})
-    return text
-
-
 def _change_status(*, project: Project, to: Status, allowed_from: set[Status], reason: str, by, version):
     """Lock, check and change a project's status, recording a StatusChange in the same transaction."""
     locked = lock(project, version)
@@ -150,7 +142,9 @@ def _change_status(*, project: Project, to: Status, allowed_from: set[Status], r
 @transaction.atomic
 def project_cancel(*, project: Project, reason: str, by, version: int | None = None) -> Project:
     """Cancel (清退) a project: it is kept but no longer counted or advanced."""
-    reason = required_text(reason, "reason", _("Give a reason for cancelling the project."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason for cancelling the project.")})
     return _change_status(
         project=project,
         to=Status.CANCELLED,
@@ -164,7 +158,9 @@ def project_cancel(*, project: Project, reason: str, by, version: int | None = N
 @transaction.atomic
 def project_reactivate(*, project: Project, reason: str, by, version: int | None = None) -> Project:
     """Bring a cancelled project back into the count."""
-    reason = required_text(reason, "reason", _("Give a reason for reactivating the project."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason for reactivating the project.")})
     return _change_status(
         project=project,
         to=Status.ACTIVE,
