@@ -14,10 +14,9 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 
 from projects import lifecycle
+from projects.api.figure_serializers import AnnualTargetSerializer, InvestmentReportSerializer
 from projects.api.serializers import (
     AdvanceSerializer,
-    AnnualTargetSerializer,
-    InvestmentReportSerializer,
     ProjectHistoryEntrySerializer,
     ProjectSerializer,
     RegionSerializer,
