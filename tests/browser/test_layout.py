@@ -40,8 +40,8 @@ def city(regions, industry, enterprise, make_user, responsible_unit, today):
     staff = {}
     for code in ("441202", "441203", "441204", "441284"):
         staff[code] = make_user(Role.COUNTY_STAFF, region=regions[code], username=f"staff-{code}")
+    # The city admin sets targets and assigns the problem (a city leader only sends back).
     admin = make_user(Role.CITY_ADMIN, username="city-admin")
-    leader = make_user(Role.CITY_LEADER, username="city-leader-setup")
     plan = [
         # region, name, planned yuan, stages reached after signing
         ("441202", "年产5万吨新型铝合金型材项目", "1500000000", 3),
@@ -93,7 +93,7 @@ def city(regions, industry, enterprise, make_user, responsible_unit, today):
         raised_on=today - 30 * DAY,
     )
     problem_services.problem_assign(
-        problem=problem, unit=responsible_unit, due_on=today - 10 * DAY, by=leader, on=today - 29 * DAY
+        problem=problem, unit=responsible_unit, due_on=today - 10 * DAY, by=admin, on=today - 29 * DAY
     )
     return projects
 
