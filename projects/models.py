@@ -23,7 +23,12 @@ from projects.querysets import (
     RegionChildQuerySet,
     RegionQuerySet,
 )
-from projects.validators import REGION_CODE_PATTERN, validate_credit_code, validate_region_code
+from projects.validators import (
+    REGION_CODE_PATTERN,
+    validate_credit_code,
+    validate_not_before_2000,
+    validate_region_code,
+)
 
 # 10 亿元: the threshold of a major project (重大项目).
 MAJOR_PROJECT_THRESHOLD = Decimal("1000000000")
@@ -227,18 +232,38 @@ class Project(models.Model):
     planned_investment = models.DecimalField(
         _("planned investment (yuan)"), validators=[MinValueValidator(Decimal("0"))], **MONEY
     )
-    first_contact_on = models.DateField(_("first contact on"), null=True, blank=True)
+    first_contact_on = models.DateField(
+        _("first contact on"), null=True, blank=True, validators=[validate_not_before_2000]
+    )
 
     stage = models.CharField(
         _("stage"), max_length=20, choices=Stage.choices, default=Stage.SIGNED, editable=False
     )
     # Stage dates are written only by projects/lifecycle.py.
-    signed_on = models.DateField(_("signed on"))
-    land_supplied_on = models.DateField(_("land supplied on"), null=True, blank=True, editable=False)
-    started_on = models.DateField(_("construction started on"), null=True, blank=True, editable=False)
-    completed_on = models.DateField(_("completed on"), null=True, blank=True, editable=False)
-    in_production_on = models.DateField(_("in production on"), null=True, blank=True, editable=False)
-    above_scale_on = models.DateField(_("above designated size on"), null=True, blank=True, editable=False)
+    signed_on = models.DateField(_("signed on"), validators=[validate_not_before_2000])
+    land_supplied_on = models.DateField(
+        _("land supplied on"), null=True, blank=True, editable=False, validators=[validate_not_before_2000]
+    )
+    started_on = models.DateField(
+        _("construction started on"),
+        null=True,
+        blank=True,
+        editable=False,
+        validators=[validate_not_before_2000],
+    )
+    completed_on = models.DateField(
+        _("completed on"), null=True, blank=True, editable=False, validators=[validate_not_before_2000]
+    )
+    in_production_on = models.DateField(
+        _("in production on"), null=True, blank=True, editable=False, validators=[validate_not_before_2000]
+    )
+    above_scale_on = models.DateField(
+        _("above designated size on"),
+        null=True,
+        blank=True,
+        editable=False,
+        validators=[validate_not_before_2000],
+    )
 
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE, editable=False
@@ -346,7 +371,7 @@ class StageTransition(models.Model):
     from_stage = models.CharField(_("from stage"), max_length=20, choices=Stage.choices, blank=True)
     to_stage = models.CharField(_("to stage"), max_length=20, choices=Stage.choices)
     # The date the project reached ``to_stage`` (for a revert: the date it had reached it before).
-    on = models.DateField(_("date"))
+    on = models.DateField(_("date"), validators=[validate_not_before_2000])
     note = models.TextField(_("note or reason"), blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -388,10 +413,10 @@ class InvestmentReport(models.Model):
     project = models.ForeignKey(
         Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="investment_reports"
     )
-    month = models.DateField(_("month"), help_text=_("The first day of the month."))
-    amount = models.DecimalField(
-        _("amount (yuan)"), validators=[MinValueValidator(Decimal("0"))], **MONEY
+    month = models.DateField(
+        _("month"), help_text=_("The first day of the month."), validators=[validate_not_before_2000]
     )
+    amount = models.DecimalField(_("amount (yuan)"), validators=[MinValueValidator(Decimal("0"))], **MONEY)
     note = models.CharField(_("note"), max_length=500, blank=True)
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -509,9 +534,7 @@ class AnnualTarget(models.Model):
             models.CheckConstraint(
                 condition=Q(investment_h1__lte=F("investment")),
                 name="annual_target_h1_within_year",
-                violation_error_message=_(
-                    "The first-half target cannot exceed the whole year's target."
-                ),
+                violation_error_message=_("The first-half target cannot exceed the whole year's target."),
             ),
             models.CheckConstraint(
                 condition=Q(year__gte=2000) & Q(year__lte=2100),

@@ -56,9 +56,13 @@ WRITE = {
 }
 # The city admin also keeps the job schedule (django-celery-beat's models) in the admin.
 ADMIN_SCHEDULE_APP = "django_celery_beat"
-# Reference data the city admin may delete. Projects, reports, targets, problems and
-# their audit trails are never deleted: a project is cancelled, a problem reopened.
-DELETABLE = {"region", "park", "industry", "user", "unit", "person", "milestonetemplate", "apitoken"}
+# Reference data the city admin may delete: every foreign key to it is PROTECT, so a deletion
+# can never orphan or unlink an audited record (the database refuses one still in use).
+# Audited records are never deleted, by a superuser neither (their admins refuse it): a project
+# is cancelled, a problem reopened, a user deactivated (deleting one would unlink the author of
+# every record they wrote: those keys are SET_NULL), a token revoked; units and people are
+# audited records of their own (their admins never offered deletion).
+DELETABLE = {"region", "park", "industry", "milestonetemplate"}
 # Models whose view permission no role but the admin needs.
 ADMIN_ONLY_VIEW = {("projects", "user"), ("projects", "apitoken")}
 

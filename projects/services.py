@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from projects import lifecycle
-from projects.audit import actor, apply_changes, check_version, lock, save_audited
+from projects.audit import actor, apply_changes, check_version, field_error, lock, save_audited
 from projects.choices import Status
 from projects.models import AnnualTarget, Enterprise, InvestmentReport, Project, Region, StatusChange
 from projects.rollups import rollup_add, rollup_move_project
@@ -191,6 +191,18 @@ def first_of_month(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
 
 
+def _already_reported(report: InvestmentReport) -> ValidationError:
+    return field_error(
+        "month",
+        _(
+            "This project already has a report for this month (id %(id)s); "
+            "correct that report, giving the version you read."
+        )
+        % {"id": report.pk},
+        code="conflict",
+    )
+
+
 @transaction.atomic
 def investment_report(
     *,
@@ -215,10 +227,15 @@ def investment_report(
     project = lock(project)
     if project.status == Status.CANCELLED:
         raise ValidationError(_("A cancelled project takes no investment reports."), code="cancelled")
+    # Read under the project's lock: of two writers of the same month, the second sees the
+    # first one's report here (and READ COMMITTED gives this statement a fresh snapshot).
     report = InvestmentReport.objects.filter(project=project, month=month).first()
     previous_amount = Decimal("0")
     if report is None:
         report = InvestmentReport(project=project, month=month)
+    elif version is None:
+        # The caller knew of no report for this month: never replace one it has not seen.
+        raise _already_reported(report)
     else:
         check_version(report, version)
         report.version += 1
@@ -226,7 +243,17 @@ def investment_report(
     report.amount = amount
     report.note = note
     report.reported_by = actor(by)
-    save_audited(report, by=by, reason=note)
+    creating = report.pk is None
+    try:
+        save_audited(report, by=by, reason=note)
+    except ValidationError as exc:
+        # The unique constraint has the last word: a report that slipped in anyway (its
+        # check in full_clean, or the IntegrityError save_audited turns into a refusal) is
+        # the same conflict, not a correction.
+        existing = InvestmentReport.objects.filter(project=project, month=month).first() if creating else None
+        if existing is not None:
+            raise _already_reported(existing) from exc
+        raise
     rollup_add(region_id=project.region_id, month=month, delta=report.amount - previous_amount)
     return report
 

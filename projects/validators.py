@@ -1,5 +1,6 @@
-"""Validators for identifiers issued by other authorities."""
+"""Validators for identifiers issued by other authorities, and for the dates people enter."""
 
+import datetime
 import re
 
 from django.core.exceptions import ValidationError
@@ -43,3 +44,17 @@ REGION_CODE_PATTERN = r"^[0-9]{6}$"
 def validate_region_code(value: str) -> None:
     if not re.match(REGION_CODE_PATTERN, value or ""):
         raise ValidationError(_("A region code is 6 digits, e.g. 441202."), code="region_code")
+
+
+# DESIGN: "Dates are calendar dates, none before 2000-01-01". A year typed as 0001 or 1999 is a
+# typo, not history; on every date field a person enters, so that the services' full_clean()
+# refuses it and the API, the pages and the admin all name the field.
+FIRST_DATE = datetime.date(2000, 1, 1)
+
+
+def validate_not_before_2000(value) -> None:
+    if isinstance(value, datetime.date) and value < FIRST_DATE:
+        raise ValidationError(
+            _("Enter a date on or after %(first)s.") % {"first": FIRST_DATE.isoformat()},
+            code="before_2000",
+        )

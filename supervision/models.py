@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 from projects.choices import Stage
 from projects.models import BilingualNameMixin, Project, Region
 from projects.querysets import ProjectChildQuerySet, RegionChildQuerySet
+from projects.validators import validate_not_before_2000
 from supervision.choices import (
     ExtensionStatus,
     ProblemCategory,
@@ -98,7 +99,7 @@ class Person(models.Model):
 class SupervisionVisit(models.Model):
     """A Project Landing Supervision Day (督导日) visit by a leader to a region's projects."""
 
-    on = models.DateField(_("date"))
+    on = models.DateField(_("date"), validators=[validate_not_before_2000])
     region = models.ForeignKey(
         Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="visits"
     )
@@ -143,7 +144,7 @@ class Problem(models.Model):
     severity = models.CharField(
         _("severity"), max_length=10, choices=Severity.choices, default=Severity.MEDIUM
     )
-    raised_on = models.DateField(_("raised on"))
+    raised_on = models.DateField(_("raised on"), validators=[validate_not_before_2000])
     raised_by = models.ForeignKey(
         USER, verbose_name=_("raised by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -181,8 +182,12 @@ class Problem(models.Model):
         related_name="assigned_problems",
         editable=False,
     )
-    due_on = models.DateField(_("due on"), null=True, blank=True, editable=False)
-    resolved_on = models.DateField(_("resolved on"), null=True, blank=True, editable=False)
+    due_on = models.DateField(
+        _("due on"), null=True, blank=True, editable=False, validators=[validate_not_before_2000]
+    )
+    resolved_on = models.DateField(
+        _("resolved on"), null=True, blank=True, editable=False, validators=[validate_not_before_2000]
+    )
     resolution = models.TextField(_("resolution"), blank=True, editable=False)
     resolved_by = models.ForeignKey(
         USER,
@@ -193,7 +198,9 @@ class Problem(models.Model):
         related_name="+",
         editable=False,
     )
-    verified_on = models.DateField(_("verified on"), null=True, blank=True, editable=False)
+    verified_on = models.DateField(
+        _("verified on"), null=True, blank=True, editable=False, validators=[validate_not_before_2000]
+    )
     verified_by = models.ForeignKey(
         USER,
         verbose_name=_("verified by"),
@@ -290,8 +297,8 @@ class ProblemEvent(models.Model):
     kind = models.CharField(_("event"), max_length=24, choices=ProblemEventKind.choices)
     from_status = models.CharField(_("from status"), max_length=10, choices=ProblemStatus.choices, blank=True)
     to_status = models.CharField(_("to status"), max_length=10, choices=ProblemStatus.choices)
-    on = models.DateField(_("date"))
-    due_on = models.DateField(_("due on"), null=True, blank=True)
+    on = models.DateField(_("date"), validators=[validate_not_before_2000])
+    due_on = models.DateField(_("due on"), null=True, blank=True, validators=[validate_not_before_2000])
     note = models.TextField(_("note"), blank=True)
     by = models.ForeignKey(
         USER, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -315,7 +322,7 @@ class ExtensionRequest(models.Model):
     problem = models.ForeignKey(
         Problem, verbose_name=_("problem"), on_delete=models.CASCADE, related_name="extension_requests"
     )
-    due_on = models.DateField(_("requested due date"))
+    due_on = models.DateField(_("requested due date"), validators=[validate_not_before_2000])
     reason = models.TextField(_("reason"))
     status = models.CharField(
         _("decision"), max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING
@@ -433,7 +440,7 @@ class ServiceLog(models.Model):
     project = models.ForeignKey(
         Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="service_logs"
     )
-    on = models.DateField(_("date"))
+    on = models.DateField(_("date"), validators=[validate_not_before_2000])
     kind = models.CharField(_("kind of service"), max_length=24, choices=ServiceKind.choices)
     description = models.TextField(_("what was done"))
     person = models.ForeignKey(
@@ -501,8 +508,8 @@ class Milestone(models.Model):
         on_delete=models.PROTECT,
         related_name="milestones",
     )
-    due_on = models.DateField(_("due on"))
-    done_on = models.DateField(_("done on"), null=True, blank=True)
+    due_on = models.DateField(_("due on"), validators=[validate_not_before_2000])
+    done_on = models.DateField(_("done on"), null=True, blank=True, validators=[validate_not_before_2000])
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)

@@ -64,7 +64,7 @@ class IndustryAdmin(BaseAdmin):
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(ServiceSaveMixin, BaseAdmin):
+class EnterpriseAdmin(ServiceSaveMixin, NoDeleteMixin, BaseAdmin):
     form = EnterpriseAdminForm
     list_display = ("name", "credit_code", "updated_at")
     search_fields = ("name", "credit_code")

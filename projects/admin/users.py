@@ -19,7 +19,7 @@ from zhaoqing_tracker.admin import NoDeleteMixin, ServiceSaveMixin
 
 
 @admin.register(User)
-class UserAdmin(BaseAdmin, DjangoUserAdmin):
+class UserAdmin(NoDeleteMixin, BaseAdmin, DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (_("Region and contact"), {"fields": ("region", "phone")}),

@@ -75,7 +75,7 @@ class InvestmentReportSerializer(serializers.ModelSerializer):
         model = InvestmentReport
         fields = ["id", "project", "month", "amount", "note", "version", "updated_at"]
         read_only_fields = ["id", "version", "updated_at"]
-        validators = []  # one report per project and month: checked in validate() with a clearer message
+        validators = []  # one report per project and month: the service refuses a second one (409)
         extra_kwargs = {
             "id": {"help_text": _("Report id.")},
             "version": {"help_text": _("Bumped by every correction; also the ETag.")},
@@ -89,15 +89,8 @@ class InvestmentReportSerializer(serializers.ModelSerializer):
             ["project", "month"],
             _("A report belongs to one project and month; correct its amount, or report another month."),
         )
-        if self.instance is None:
-            refuse_second(
-                InvestmentReport.objects.filter(project=attrs["project"], month=attrs["month"]),
-                "month",
-                _(
-                    "This project already has a report for this month (id %(id)s); "
-                    "correct it with PUT or PATCH on that report."
-                ),
-            )
+        # A second report of the same month is refused by the service, under the project's lock
+        # (a check here would race a concurrent POST): 409, naming the report to correct instead.
         return attrs
 
     def create(self, validated_data):
@@ -105,13 +98,17 @@ class InvestmentReportSerializer(serializers.ModelSerializer):
         return services.investment_report(by=acting_user(self), **validated_data)
 
     def update(self, instance, validated_data):
+        # PUT/PATCH names the report, so it is a correction; the service requires a version for
+        # one. Without If-Match the API's writes are unchecked (docs/api.md): the version read
+        # for this request stands in, and the service still refuses it if a writer slipped in.
+        version = validated_data.get("version")
         return services.investment_report(
             project=instance.project,
             month=instance.month,
             amount=validated_data.get("amount", instance.amount),
             note=validated_data.get("note", instance.note),
             by=acting_user(self),
-            version=validated_data.get("version"),
+            version=instance.version if version is None else version,
         )
 
 

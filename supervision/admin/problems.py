@@ -32,6 +32,7 @@ from supervision.models import (
     ProblemEvent,
 )
 from supervision.problem_flow import DECIDE_EXTENSION, may_move
+from zhaoqing_tracker.admin import NoDeleteMixin
 
 
 class OverdueFilter(InSubsetFilter):
@@ -52,7 +53,7 @@ PROBLEM_FIELDS = [name for _title, fieldset in PROBLEM_FIELDSETS for name in fie
 
 
 @admin.register(Problem)
-class ProblemAdmin(ProblemMovesMixin, ServiceSaveMixin, SupervisionAdmin):
+class ProblemAdmin(ProblemMovesMixin, ServiceSaveMixin, NoDeleteMixin, SupervisionAdmin):
     form = ProblemRaiseForm
     autocomplete_fields = ("project",)
     change_form_template = "admin/supervision/problem/change_form.html"
@@ -144,5 +145,3 @@ class ExtensionRequestAdmin(ExtensionDecisionMixin, ScopedByPathAdmin):
         if pending and decides and self.has_change_permission(request, extension):
             extra["decide_url"] = reverse("admin:supervision_extensionrequest_decide", args=[extension.pk])
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
-
-

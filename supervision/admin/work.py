@@ -53,7 +53,7 @@ class WarningFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ProjectRecordAdmin(ServiceSaveMixin, SupervisionAdmin):
+class ProjectRecordAdmin(ServiceSaveMixin, NoDeleteMixin, SupervisionAdmin):
     """A versioned record of one project (a milestone, a five-one team), saved by its service.
     Once added it stays on its project (one team per project; milestone_save keeps a milestone
     where it is), and the version the page was loaded at goes back to the service, which

@@ -39,10 +39,14 @@ def test_report_create_refuses_an_existing_month(staff_api, project, today):
     month = months_ago(today, 1)
     existing = services.investment_report(project=project, month=month, amount=Decimal("1"), by=None)
     response = staff_api.post(REPORTS, {"project": project.pk, "month": month.isoformat(), "amount": "2"})
-    assert_field_error(response, "month")
-    assert str(existing.pk) in response.json()["fields"]["month"][0]
+    # A conflict with a stored record, not bad input: 409, naming the report to correct instead.
+    assert response.status_code == 409, response.content
+    body = response.json()
+    assert (body["status"], body["code"]) == (409, "conflict")
+    assert str(existing.pk) in body["fields"]["month"][0]
     existing.refresh_from_db()
-    assert (existing.amount, existing.version) == (Decimal("1.00"), 1)
+    assert (existing.amount, existing.version, existing.history.count()) == (Decimal("1.00"), 1, 1)
+    assert InvestmentReport.objects.count() == 1
 
 
 @pytest.mark.parametrize(
@@ -104,6 +108,16 @@ def test_report_update(staff_api, project, today, county_staff):
         3,
         county_staff,
     )
+
+
+def test_report_correction_without_if_match_is_the_named_report(staff_api, project, today):
+    report = services.investment_report(
+        project=project, month=months_ago(today, 2), amount=Decimal("10"), by=None
+    )
+    response = staff_api.patch(f"{REPORTS}{report.pk}/", {"amount": "11"})
+    assert response.status_code == 200, response.content
+    report.refresh_from_db()
+    assert (report.amount, report.version) == (Decimal("11.00"), 2)
 
 
 def test_report_update_stale_and_identity(staff_api, project, today):

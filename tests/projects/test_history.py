@@ -115,7 +115,12 @@ def test_investment_report_history(project, county_staff, make_user, region):
     assert (first.history_type, first.history_user, first.amount) == ("+", county_staff, Decimal("100.00"))
     corrector = make_user(None, region=region, username="corrector")
     services.investment_report(
-        project=project, month=datetime.date(2024, 4, 30), amount=Decimal("180.50"), note="补报", by=corrector
+        project=project,
+        month=datetime.date(2024, 4, 30),
+        amount=Decimal("180.50"),
+        note="补报",
+        by=corrector,
+        version=report.version,
     )
     row = latest(report)
     assert (row.history_type, row.history_user, row.history_change_reason) == ("~", corrector, "补报")

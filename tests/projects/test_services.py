@@ -227,6 +227,22 @@ def test_investment_report_refuses_a_stale_version(project, county_staff):
     assert InvestmentReport.objects.get(project=project).amount == Decimal("2")
 
 
+def test_investment_report_a_correction_needs_the_version(project, county_staff):
+    """Without a version the caller knew of no report: one already there is a conflict, never
+    silently replaced (two people reporting the same month at once)."""
+    first = services.investment_report(
+        project=project, month=datetime.date(2024, 2, 1), amount=Decimal("1"), by=county_staff
+    )
+    with pytest.raises(ValidationError) as info:
+        services.investment_report(
+            project=project, month=datetime.date(2024, 2, 10), amount=Decimal("2"), by=county_staff
+        )
+    assert "conflict" in error_codes(info.value)
+    assert str(first.pk) in " ".join(info.value.messages)
+    first.refresh_from_db()
+    assert (first.amount, first.version, first.history.count()) == (Decimal("1.00"), 1, 1)
+
+
 @pytest.mark.parametrize("amount", [Decimal("-0.01"), Decimal("-1000000")])
 def test_investment_report_refuses_negative_amounts(project, county_staff, amount):
     with pytest.raises(ValidationError) as info:

@@ -30,7 +30,21 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "stale"
 
 
-def django_validation_error_to_drf(exc: DjangoValidationError) -> exceptions.ValidationError:
+class Conflict(exceptions.APIException):
+    """The request is valid but collides with a stored record (a second report of a month)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with a stored record."
+    default_code = "conflict"
+
+
+def _all_codes(exc: DjangoValidationError) -> set:
+    if hasattr(exc, "error_dict"):
+        return {e.code for errors in exc.error_dict.values() for e in errors}
+    return {e.code for e in exc.error_list}
+
+
+def django_validation_error_to_drf(exc: DjangoValidationError) -> exceptions.APIException:
     if hasattr(exc, "error_dict"):
         detail = {
             (api_settings.NON_FIELD_ERRORS_KEY if field == "__all__" else field): [
@@ -43,6 +57,8 @@ def django_validation_error_to_drf(exc: DjangoValidationError) -> exceptions.Val
     codes = [e.code for e in exc.error_list] if hasattr(exc, "error_list") else []
     if "stale" in codes:
         return PreconditionFailed(" ".join(exc.messages))
+    if "conflict" in _all_codes(exc):
+        return Conflict(detail)
     return exceptions.ValidationError(detail)
 
 
