@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from projects.models import Project
 from supervision import problem_flow, services
+from supervision.api import problem_serializers as ps
 from supervision.api import serializers as s
 from supervision.filtersets import (
     MilestoneFilterSet,
@@ -58,7 +59,7 @@ def _move(summary, description, request, examples):
         summary=summary,
         description=description,
         request=request,
-        responses={200: s.ProblemDetailSerializer},
+        responses={200: ps.ProblemDetailSerializer},
         parameters=[IF_MATCH],
         examples=examples,
     )
@@ -94,7 +95,7 @@ class ProblemViewSet(VersionedViewSet):
     queryset = Problem.objects.select_related(
         "project__region", "raised_by", "assignee", "resolved_by", "verified_by"
     )
-    serializer_class = s.ProblemSerializer
+    serializer_class = ps.ProblemSerializer
     filterset_class = ProblemFilterSet
     ordering_fields = ORDERING_FIELDS
     http_method_names = ["get", "post", "head", "options"]
@@ -109,7 +110,7 @@ class ProblemViewSet(VersionedViewSet):
         return queryset
 
     def get_serializer_class(self):
-        return s.ProblemSerializer if self.action == "list" else s.ProblemDetailSerializer
+        return ps.ProblemSerializer if self.action == "list" else ps.ProblemDetailSerializer
 
     def _input(self, serializer_class):
         """The problem (404 outside one's scope), the If-Match version (412 if stale) and the body."""
@@ -127,7 +128,7 @@ class ProblemViewSet(VersionedViewSet):
     @_move(
         "Assign (交办)",
         "Hand a raised problem to a responsible unit with a due date; also re-assigns an assigned one.",
-        s.ProblemAssignSerializer,
+        ps.ProblemAssignSerializer,
         [
             OpenApiExample(
                 "Assign",
@@ -144,13 +145,13 @@ class ProblemViewSet(VersionedViewSet):
     )
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
-        problem, version, data = self._input(s.ProblemAssignSerializer)
+        problem, version, data = self._input(ps.ProblemAssignSerializer)
         return self._moved(services.problem_assign(problem=problem, by=request.user, version=version, **data))
 
     @_move(
         "Resolve (办结)",
         "The responsible unit reports an assigned problem solved.",
-        s.ProblemResolveSerializer,
+        ps.ProblemResolveSerializer,
         [
             OpenApiExample(
                 "Resolve",
@@ -161,7 +162,7 @@ class ProblemViewSet(VersionedViewSet):
     )
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
-        problem, version, data = self._input(s.ProblemResolveSerializer)
+        problem, version, data = self._input(ps.ProblemResolveSerializer)
         return self._moved(
             services.problem_resolve(problem=problem, by=request.user, version=version, **data)
         )
@@ -170,7 +171,7 @@ class ProblemViewSet(VersionedViewSet):
         "Verify (销号)",
         "A leader checks the resolution and closes the problem. Leaders only (403 otherwise); "
         "the person who resolved it cannot verify it (400).",
-        s.ProblemVerifySerializer,
+        ps.ProblemVerifySerializer,
         [
             OpenApiExample(
                 "Verify", request_only=True, value={"on": "2025-03-22", "note": "经现场核实，已解决"}
@@ -179,14 +180,14 @@ class ProblemViewSet(VersionedViewSet):
     )
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
-        problem, version, data = self._input(s.ProblemVerifySerializer)
+        problem, version, data = self._input(ps.ProblemVerifySerializer)
         return self._moved(services.problem_verify(problem=problem, by=request.user, version=version, **data))
 
     @_move(
         "Reopen",
         "Send a resolved or verified problem back to its unit (status assigned); the timeline keeps "
         "the earlier resolution.",
-        s.ProblemReopenSerializer,
+        ps.ProblemReopenSerializer,
         [
             OpenApiExample(
                 "Reopen",
@@ -197,7 +198,7 @@ class ProblemViewSet(VersionedViewSet):
     )
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
-        problem, version, data = self._input(s.ProblemReopenSerializer)
+        problem, version, data = self._input(ps.ProblemReopenSerializer)
         return self._moved(services.problem_reopen(problem=problem, by=request.user, version=version, **data))
 
     @_move(
@@ -205,7 +206,7 @@ class ProblemViewSet(VersionedViewSet):
         "Ask for a later due date of an assigned problem. The due date moves only when a leader "
         "approves the request with POST extend/decide; the response lists the request under "
         "extension_requests. Asking does not change the problem's version (ETag).",
-        s.ExtensionAskSerializer,
+        ps.ExtensionAskSerializer,
         [
             OpenApiExample(
                 "Ask",
@@ -216,7 +217,7 @@ class ProblemViewSet(VersionedViewSet):
     )
     @action(detail=True, methods=["post"])
     def extend(self, request, pk=None):
-        problem, version, data = self._input(s.ExtensionAskSerializer)
+        problem, version, data = self._input(ps.ExtensionAskSerializer)
         services.problem_request_extension(problem=problem, by=request.user, version=version, **data)
         return self._moved(problem)
 
@@ -225,7 +226,7 @@ class ProblemViewSet(VersionedViewSet):
         "A leader approves (the due date moves to the requested one) or rejects an extension "
         "request; `request` defaults to the problem's pending one. Leaders only (403 otherwise). "
         "An approval changes the problem's version (ETag); a rejection does not.",
-        s.ExtensionDecisionSerializer,
+        ps.ExtensionDecisionSerializer,
         [
             OpenApiExample(
                 "Approve", request_only=True, value={"request": 7, "approve": True, "note": "同意"}
@@ -235,7 +236,7 @@ class ProblemViewSet(VersionedViewSet):
     )
     @action(detail=True, methods=["post"], url_path="extend/decide", url_name="extend-decide")
     def decide_extension(self, request, pk=None):
-        problem, version, data = self._input(s.ExtensionDecisionSerializer)
+        problem, version, data = self._input(ps.ExtensionDecisionSerializer)
         services.problem_decide_extension(by=request.user, version=version, **data)
         return self._moved(problem)
 

@@ -21,7 +21,7 @@ from projects.forms import scoped_regions
 from projects.models import Project, Region, User
 from projects.services import investment_report
 from supervision import services
-from supervision.api.serializers import ProblemAssignSerializer
+from supervision.api.problem_serializers import ProblemAssignSerializer
 from supervision.forms import AssignForm, ServiceTeamForm
 from supervision.models import Problem, ServiceTeam, Unit
 from supervision.views.common import prepare_filter_form
