@@ -42,15 +42,10 @@ ADMIN_USER = "bench_city_admin"
 MAX_RATIO = 2.0  # county ≤ 2× the city admin's same list
 MAX_OVER_FLOOR_MS = 10.0  # county within 10 ms of the raw SQL floor
 
-# What the product's first pages hold, so that the floor returns the same rows. Looked up in the
-# product, not imported from it (those modules may move):
-# - API lists: zhaoqing_tracker/api/pagination.py StableCursorPagination, page_size 100, ordering
-#   ("id",) (no view of these lists declares its own); DRF's cursor page reads one row more to
-#   know whether a next page exists.
-# - /projects/: projects/views.py PAGE_SIZE 50, DEFAULT_SORT "-signed_on" → ("-signed_on", "-id"),
-#   through django.core.paginator.Paginator, which also counts the rows (the page shows the count).
-# - /problems/: supervision/views.py page_of, PAGE_SIZE 25 plus one row to know whether a next page
-#   exists; Problem.Meta.ordering ("-raised_on", "-id").
+# What the product's first pages hold, so that the floor returns the same rows (looked up in the
+# product, not imported from it): API lists page by 100 in ("id",) order and read one row more
+# (zhaoqing_tracker/api/pagination.py); /projects/ shows 50 by ("-signed_on", "-id") and /problems/
+# 25 by ("-raised_on", "-id"), each reading one row more instead of counting (zhaoqing_tracker/web.py).
 API_PAGE = 100
 PROJECT_PAGE = 50
 SUPERVISION_PAGE = 25
@@ -100,8 +95,7 @@ LISTS = [
         "html",
         Floor(
             [
-                f"SELECT count(*) FROM {_PROJECTS}",
-                f"SELECT p.* FROM {_PROJECTS} ORDER BY p.signed_on DESC, p.id DESC LIMIT {PROJECT_PAGE}",
+                f"SELECT p.* FROM {_PROJECTS} ORDER BY p.signed_on DESC, p.id DESC LIMIT {PROJECT_PAGE + 1}",
             ],
             PROJECT_PAGE,
         ),
