@@ -17,8 +17,11 @@ FIGURES: list[str] = []
 @pytest.fixture
 def figure(request):
     def record(label: str, **values):
+        # Integers with thousands separators: "probes 6,650", as the closing notes quote them.
         shown = ", ".join(
-            f"{name.replace('_', ' ')} {value:,}" if isinstance(value, int) else f"{name.replace('_', ' ')} {value}"
+            f"{name.replace('_', ' ')} {value:,}"
+            if isinstance(value, int) and not isinstance(value, bool)
+            else f"{name.replace('_', ' ')} {value}"
             for name, value in values.items()
         )
         FIGURES.append(f"{label}: {shown}  [{request.node.nodeid}]")
