@@ -111,3 +111,37 @@ def revert(*, project: Project, reason: str, by=None, version: int | None = None
     save_audited(locked, by=by, reason=reason)
     _record(locked, from_stage=current, to_stage=target, on=locked.stage_date(target), note=reason, by=by)
     return locked
+
+
+@transaction.atomic
+def advance_through(
+    *,
+    project: Project,
+    stage_dates: dict,
+    note: str = "",
+    by=None,
+    version: int | None = None,
+) -> Project:
+    """Advance ``project`` stage by stage through every later stage that ``stage_dates`` dates.
+
+    For a project entered with its history (the API's create with stage dates, a ledger
+    import): each stage is one ``advance``, so each is checked and audited as if typed in
+    turn. The dated stages must follow on without a gap (a date for 开工 without one for 供地
+    is refused); stages at or before the current one are left alone (the caller compares them).
+    """
+    dates = {Stage(stage): on for stage, on in stage_dates.items() if on}
+    locked = _lock(project, version)
+    stage = locked.stage_enum.next
+    while stage is not None and stage in dates:
+        locked = advance(project=locked, stage=stage, on=dates.pop(stage), note=note, by=by)
+        stage = stage.next
+    later = [s for s in dates if s.index > locked.stage_enum.index]
+    if later:
+        missing = locked.stage_enum.next
+        raise field_error(
+            missing.date_field,
+            _("“%(stage)s” has a date but “%(missing)s” has none; stages are reached in order.")
+            % {"stage": later[0].label, "missing": missing.label},
+            "gap",
+        )
+    return locked
