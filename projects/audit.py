@@ -24,6 +24,9 @@ CHANGE_REASONS = {
 
 
 def change_reason_label(reason: str | None) -> str:
+    # A ledger import writes "import #12" (LedgerImport.reason): shown in the reader's language.
+    if reason and reason.startswith("import #") and reason[8:].isdigit():
+        return gettext_lazy("ledger import #%(number)s") % {"number": reason[8:]}
     return str(CHANGE_REASONS.get(reason, reason or ""))
 
 

@@ -581,3 +581,7 @@ class StatusChange(models.Model):
 
 # Defined in its own module with its services; imported here so Django registers it.
 from projects.tokens import ApiToken  # noqa: E402, F401
+
+
+# The ledger import keeps its own models in projects/imports/models.py (app label "projects").
+from projects.imports.models import ImportMapping, ImportRow, LedgerImport  # noqa: E402, F401

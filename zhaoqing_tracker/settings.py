@@ -269,6 +269,19 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Ledger imports (projects/imports/). A file is refused above IMPORT_MAX_BYTES, a zip (an .xlsx is
+# one) whose contents would unpack beyond IMPORT_MAX_UNCOMPRESSED_BYTES, and a sheet of more than
+# IMPORT_MAX_ROWS rows. Files up to IMPORT_INLINE_MAX_BYTES are previewed in the request, and
+# imports of up to IMPORT_INLINE_MAX_ROWS rows written in it; bigger ones run as Celery jobs.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+IMPORT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", str(200 * 1024 * 1024)))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "50000"))
+IMPORT_INLINE_MAX_BYTES = int(os.environ.get("IMPORT_INLINE_MAX_BYTES", str(256 * 1024)))
+IMPORT_INLINE_MAX_ROWS = int(os.environ.get("IMPORT_INLINE_MAX_ROWS", "1000"))
+# Uploaded ledgers are kept (DESIGN: each import is kept); production mounts a volume here.
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_URL = "media/"
+
 # Login throttling (django-axes, attempts kept in the database and listed in the admin):
 # after AXES_FAILURE_LIMIT failed logins for one username from one client address, every
 # further attempt for it, even with the right password, gets 429 until the cool-off has
