@@ -266,6 +266,10 @@ SPECTACULAR_SETTINGS = {
         "ExtensionStatusEnum": "supervision.choices.ExtensionStatus",
         "PeriodKindEnum": "supervision.choices.PeriodKind",
         "BulletinStatusEnum": "supervision.choices.BulletinStatus",
+        "ImportKindEnum": "projects.imports.models.ImportKind",
+        "ImportStatusEnum": "projects.imports.models.ImportStatus",
+        "MoneyUnitEnum": "projects.imports.models.MoneyUnit",
+        "RowActionEnum": "projects.imports.models.RowAction",
     },
 }
 

@@ -8,6 +8,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from projects import scope
+
+
+class LedgerImportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        # A county user sees its region's imports; city-level ones (no region) only the unrestricted.
+        return scope.scope_filter(self, user, "region")
+
 
 class ImportKind(models.TextChoices):
     PROJECTS = "projects", _("Projects (ledger)")
@@ -93,6 +101,8 @@ class LedgerImport(models.Model):
     committed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    objects = LedgerImportQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("ledger import")

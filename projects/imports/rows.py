@@ -264,7 +264,10 @@ class ProjectRows(Checker):
         region = self.region(parsed.get("region", ""))
         industry = self.industries.get(values.normalise(parsed["industry"]).lower())
         if industry is None:
-            raise RowError(self.header_text("industry"), _("There is no industry “%(name)s”.") % parsed)
+            raise RowError(
+                self.header_text("industry"),
+                _("There is no industry “%(name)s”.") % {"name": parsed["industry"]},
+            )
         park = None
         if parsed.get("park"):
             park = self.parks.get((region.pk, values.normalise(parsed["park"]).lower()))
