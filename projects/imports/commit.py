@@ -11,7 +11,7 @@ the import shows them and can be confirmed again only once they are gone (a new 
 import datetime
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -162,6 +162,9 @@ def apply_rows(ledger_import: LedgerImport, *, by) -> dict:
             # checked and every refusal is reported at once (the whole import rolls back after).
             with transaction.atomic():
                 apply(row, by=by, reason=reason)
+        except ObjectDoesNotExist:
+            # A region, park, industry or project the preview found was deleted since.
+            errors[row.pk] = [{"column": "", "code": "stale", "message": str(_stale_message())}]
         except ValidationError as error:
             found = _validation_errors(error)
             if any(item["code"] == "stale" for item in found):

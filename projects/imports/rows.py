@@ -75,11 +75,13 @@ class Checker:
                     parsed[field] = getattr(values, column.reader)(raw)
             except ValueError as error:
                 errors.append(_error(self.header.texts.get(index, field), str(error)))
+        unreadable = {error["column"] for error in errors}
         for field, column in self.columns.items():
             if (
                 column.required
                 and field in set(self.header.mapping.values())
                 and parsed.get(field) in (None, "")
+                and self.header_text(field) not in unreadable
             ):
                 errors.append(
                     _error(self.header_text(field), _("This column must be filled in."), "required")

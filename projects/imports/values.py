@@ -60,10 +60,12 @@ def money(value, unit: str) -> Decimal | None:
     if amount < 0:
         raise ValueError(_("An amount cannot be negative."))
     yuan = amount * UNITS[unit]
-    if yuan != yuan.quantize(CENT):
-        raise ValueError(_("“%(value)s” is more precise than a fen (0.01 yuan).") % {"value": value})
+    # The model holds 16 digits with 2 decimals: under 10^14 yuan (checked before quantize,
+    # which cannot even represent a figure like 1e999 at a fen's precision).
     if yuan >= Decimal("1e14"):
         raise ValueError(_("“%(value)s” is too large for an amount.") % {"value": value})
+    if yuan != yuan.quantize(CENT):
+        raise ValueError(_("“%(value)s” is more precise than a fen (0.01 yuan).") % {"value": value})
     return yuan.quantize(CENT)
 
 
