@@ -126,9 +126,9 @@ class ImportRow(models.Model):
     number = models.PositiveIntegerField(_("row"))  # as Excel shows it
     action = models.CharField(_("action"), max_length=20, choices=RowAction.choices)
     # The parsed values (JSON: dates ISO, money as strings) and what the commit will do.
-    data = models.JSONField(default=dict)
+    data = models.JSONField(default=dict, blank=True)
     # [{"column": header text, "code": ..., "message": ...}], in the uploader's language.
-    errors = models.JSONField(default=list)
+    errors = models.JSONField(default=list, blank=True)
     project = models.ForeignKey(
         "projects.Project", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -139,7 +139,11 @@ class ImportRow(models.Model):
     class Meta:
         ordering = ["ledger_import", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["ledger_import", "number"], name="import_row_unique_number")
+            models.UniqueConstraint(
+                fields=["ledger_import", "number"],
+                name="import_row_unique_number",
+                violation_error_message=_("This import already has a row with this number."),
+            )
         ]
 
 
@@ -150,8 +154,14 @@ class ImportMapping(models.Model):
     # the city's row is unique too: a NULL would not be).
     bureau = models.CharField(max_length=20, blank=True)
     kind = models.CharField(max_length=20, choices=ImportKind.choices)
-    columns = models.JSONField(default=dict)
+    columns = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["bureau", "kind"], name="import_mapping_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bureau", "kind"],
+                name="import_mapping_unique",
+                violation_error_message=_("This bureau already has a mapping for this kind of ledger."),
+            )
+        ]
