@@ -194,6 +194,12 @@ STALLED_DAYS_WITHOUT_STAGE_CHANGE = int(os.environ.get("STALLED_DAYS_WITHOUT_STA
 STALLED_MONTHS_WITHOUT_INVESTMENT = int(os.environ.get("STALLED_MONTHS_WITHOUT_INVESTMENT", "3"))
 SIMPLE_HISTORY_REVERT_DISABLED = True  # history is read-only; writes go through services
 
+# Ledger imports (projects/imports/): the largest file taken, the most its parts may unpack to
+# (a zip bomb is a small .xlsx that unpacks to gigabytes) and the most rows one import takes.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+IMPORT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", str(200 * 1024 * 1024)))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "50000"))
+
 # Cache: Redis when there is one (shared by all web workers, so API throttles hold
 # across processes); otherwise process memory, enough for the embedded default.
 # Redis answers in a millisecond; a connect or read that takes longer means it is down or
