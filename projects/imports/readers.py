@@ -108,6 +108,9 @@ class Table:
 
     def __init__(self, limits: Limits):
         self.limits = limits
+        # The last row number, when the file says it before it is read (an .xlsx's dimension):
+        # a progress bar's end. None when unknown.
+        self.total_rows: int | None = None
         self.merges: list[tuple[int, int, int, int]] = []  # (first row, first column, last row, last column)
 
     def _raw_rows(self) -> Iterator[tuple[int, tuple | list]]:
@@ -251,6 +254,7 @@ class XlsxTable(Table):
             first, last = self.sheet.min_row, self.sheet.max_row
             if last is not None and last - first + 1 > limits.max_rows:
                 raise self.too_many_rows()
+            self.total_rows = last
             # Read-only mode does not read merged cells; they follow the rows in the sheet's XML.
             with unreadable_on_error("read the merged cells"), self.sheet._get_source() as xml:
                 self.merges = merged_ranges(xml)
