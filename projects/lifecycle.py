@@ -31,9 +31,9 @@ def _record(project: Project, *, from_stage: str, to_stage: Stage, on, note: str
     return save_audited(transition, by=by, reason=note)
 
 
-def record_creation(project: Project, *, by) -> StageTransition:
+def record_creation(project: Project, *, by, note: str = "") -> StageTransition:
     """The first transition of a new project (called by services.project_create)."""
-    return _record(project, from_stage="", to_stage=Stage.SIGNED, on=project.signed_on, note="", by=by)
+    return _record(project, from_stage="", to_stage=Stage.SIGNED, on=project.signed_on, note=note, by=by)
 
 
 @transaction.atomic

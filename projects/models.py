@@ -579,5 +579,7 @@ class StatusChange(models.Model):
         return f"{self.project_id}: {self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
-# Defined in its own module with its services; imported here so Django registers it.
+# Defined in their own modules with their services (API tokens; the ledger import's upload,
+# rows and remembered mappings); imported here so Django registers them in this app.
+from projects.imports.models import ImportMapping, ImportRow, LedgerImport  # noqa: E402, F401
 from projects.tokens import ApiToken  # noqa: E402, F401

@@ -23,7 +23,7 @@ SUPERVISION_WORK = [
 ]
 WRITE = {
     Role.COUNTY_STAFF: {
-        "projects": ["project", "enterprise", "investmentreport", "stagetransition"],
+        "projects": ["project", "enterprise", "investmentreport", "stagetransition", "ledgerimport"],
         "supervision": SUPERVISION_WORK,
     },
     # Leaders read; the problem moves that are theirs (assign, verify, decide an
@@ -42,6 +42,7 @@ WRITE = {
             "industry",
             "user",
             "apitoken",
+            "ledgerimport",
         ],
         "supervision": [
             *SUPERVISION_WORK,

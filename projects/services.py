@@ -73,6 +73,7 @@ def project_create(
     park=None,
     is_manufacturing: bool = True,
     first_contact_on: datetime.date | None = None,
+    reason: str = "created",
 ) -> Project:
     """Create a project at stage ``signed`` and write its first StageTransition."""
     if signed_on and signed_on > timezone.localdate():
@@ -91,13 +92,15 @@ def project_create(
         first_contact_on=first_contact_on,
         signed_on=signed_on,
     )
-    save_audited(project, by=by, reason="created")
-    lifecycle.record_creation(project, by=by)
+    save_audited(project, by=by, reason=reason)
+    lifecycle.record_creation(project, by=by, note="" if reason == "created" else reason)
     return project
 
 
 @transaction.atomic
-def project_update(*, project: Project, by, version: int | None = None, **changes) -> Project:
+def project_update(
+    *, project: Project, by, version: int | None = None, reason: str = "edited", **changes
+) -> Project:
     """Change a project's descriptive fields; the stage and its dates are not among them."""
     unknown = set(changes) - set(PROJECT_EDITABLE_FIELDS)
     if unknown:
@@ -110,7 +113,7 @@ def project_update(*, project: Project, by, version: int | None = None, **change
     if locked.park is not None and locked.park.region_id != locked.region_id:
         raise ValidationError({"park": _("The park is not in the project's region.")})
     locked.version += 1
-    save_audited(locked, by=by, reason="edited")
+    save_audited(locked, by=by, reason=reason)
     if locked.region_id != from_region_id and locked.status != Status.CANCELLED:
         rollup_move_project(project=locked, from_region_id=from_region_id, to_region_id=locked.region_id)
     return locked
@@ -275,6 +278,7 @@ def target_set(
     completed: int = 0,
     in_production: int = 0,
     version: int | None = None,
+    reason: str = "",
 ) -> AnnualTarget:
     """Set a region's annual target (年度任务), creating or replacing it."""
     target = AnnualTarget.objects.select_for_update().filter(region=region, year=year).first()
@@ -289,4 +293,4 @@ def target_set(
     target.started = started
     target.completed = completed
     target.in_production = in_production
-    return save_audited(target, by=by)
+    return save_audited(target, by=by, reason=reason)

@@ -40,6 +40,12 @@ def _fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path_factory):
+    # Uploaded files (ledger imports) go to a directory of the test run, never into the checkout.
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     # A request through the test client leaves its language active in the thread
     # (LocaleMiddleware activates it, nothing deactivates it), so every test starts

@@ -194,6 +194,12 @@ STALLED_DAYS_WITHOUT_STAGE_CHANGE = int(os.environ.get("STALLED_DAYS_WITHOUT_STA
 STALLED_MONTHS_WITHOUT_INVESTMENT = int(os.environ.get("STALLED_MONTHS_WITHOUT_INVESTMENT", "3"))
 SIMPLE_HISTORY_REVERT_DISABLED = True  # history is read-only; writes go through services
 
+# Ledger imports (projects/imports/): the largest file taken, the most its parts may unpack to
+# (a zip bomb is a small .xlsx that unpacks to gigabytes) and the most rows one import takes.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+IMPORT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", str(200 * 1024 * 1024)))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "50000"))
+
 # Cache: Redis when there is one (shared by all web workers, so API throttles hold
 # across processes); otherwise process memory, enough for the embedded default.
 # Redis answers in a millisecond; a connect or read that takes longer means it is down or
@@ -266,8 +272,25 @@ SPECTACULAR_SETTINGS = {
         "ExtensionStatusEnum": "supervision.choices.ExtensionStatus",
         "PeriodKindEnum": "supervision.choices.PeriodKind",
         "BulletinStatusEnum": "supervision.choices.BulletinStatus",
+        "ImportKindEnum": "projects.imports.models.ImportKind",
+        "ImportStatusEnum": "projects.imports.models.ImportStatus",
+        "MoneyUnitEnum": "projects.imports.models.MoneyUnit",
+        "RowActionEnum": "projects.imports.models.RowAction",
     },
 }
+
+# Ledger imports (projects/imports/). A file is refused above IMPORT_MAX_BYTES, a zip (an .xlsx is
+# one) whose contents would unpack beyond IMPORT_MAX_UNCOMPRESSED_BYTES, and a sheet of more than
+# IMPORT_MAX_ROWS rows. Files up to IMPORT_INLINE_MAX_BYTES are previewed in the request, and
+# imports of up to IMPORT_INLINE_MAX_ROWS rows written in it; bigger ones run as Celery jobs.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+IMPORT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", str(200 * 1024 * 1024)))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "50000"))
+IMPORT_INLINE_MAX_BYTES = int(os.environ.get("IMPORT_INLINE_MAX_BYTES", str(256 * 1024)))
+IMPORT_INLINE_MAX_ROWS = int(os.environ.get("IMPORT_INLINE_MAX_ROWS", "1000"))
+# Uploaded ledgers are kept (DESIGN: each import is kept); production mounts a volume here.
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_URL = "media/"
 
 # Login throttling (django-axes, attempts kept in the database and listed in the admin):
 # after AXES_FAILURE_LIMIT failed logins for one username from one client address, every

@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 
 from projects.api.urls import router as projects_router
 from projects.choices import Role
+from projects.imports.models import LedgerImport
 from projects.models import AnnualTarget, InvestmentReport, Project, Region
 from supervision.api.urls import router as supervision_router
 from supervision.models import Milestone, Problem, ServiceLog, ServiceTeam, SupervisionVisit
@@ -67,6 +68,7 @@ LISTED = {
     # City-wide: every signed-in user reads the whole ranking and every published bulletin.
     "rankings": None,
     "bulletins": "bulletin",
+    "imports": "ledger_import",
 }
 UNREGIONED = {"rankings", "bulletins"}
 
@@ -278,6 +280,25 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("bulletins", "html"): Row(target=lambda w: w.bulletin, scoped=False),
     # Without the PDF library and CJK fonts (the docker image has them) the PDF is a 404.
     ("bulletins", "pdf"): Row(200 if pdf_available() else 404, target=lambda w: w.bulletin, scoped=False),
+    ("imports", "list"): Row(),
+    ("imports", "retrieve"): Row(target=lambda w: w.ledger_import),
+    ("imports", "rows"): Row(target=lambda w: w.ledger_import),
+    # An upload names no record: its rows' regions are checked row by row (an error on the row).
+    ("imports", "create"): Row(
+        201,
+        STAFF_WORK,
+        payload=lambda w, _: {"file": w.ledger(), "kind": "projects"},
+        model=LedgerImport,
+        scoped=False,
+    ),
+    ("imports", "confirm"): Row(200, STAFF_WORK, lambda w: w.new_import(), model=LedgerImport),
+    ("imports", "remap"): Row(
+        200,
+        STAFF_WORK,
+        lambda w: w.new_import(),
+        lambda w, record: {"mapping": record.mapping},
+        LedgerImport,
+    ),
 }
 
 
@@ -404,7 +425,11 @@ def check_call(route: Route, row: Row, user, world: World, record, expected: int
     if route.method == "get":
         response = client.get(route.url(record))
     else:
-        response = getattr(client, route.method)(route.url(record), body, format="json")
+        # An upload is multipart, as a client sends a file; every other body is JSON.
+        upload = body is not None and any(hasattr(value, "read") for value in body.values())
+        response = getattr(client, route.method)(
+            route.url(record), body, format="multipart" if upload else "json"
+        )
     if response.status_code != expected:
         return [
             f"{route.method.upper()} {route.url(record)}: expected {expected}, "

@@ -22,6 +22,7 @@ from django.db import IntegrityError, models, transaction
 from projects import lifecycle, services
 from projects.audit import save_audited
 from projects.choices import STAGE_DATE_FIELDS, Stage
+from projects.imports.models import ImportMapping, ImportRow, LedgerImport
 from projects.models import (
     MAJOR_PROJECT_THRESHOLD,
     AnnualTarget,
@@ -147,6 +148,17 @@ def _duplicate_target(ctx):
     return _target(ctx)
 
 
+def _duplicate_mapping(ctx):
+    ImportMapping.objects.create(bureau=ctx.region.code, kind="projects", columns={"项目": "name"})
+    return ImportMapping(bureau=ctx.region.code, kind="projects", columns={})
+
+
+def _duplicate_import_row(ctx):
+    ledger_import = LedgerImport.objects.create(kind="projects", filename="台账.xlsx", created_by=ctx.user)
+    ImportRow.objects.create(ledger_import=ledger_import, number=6, action="new")
+    return ImportRow(ledger_import=ledger_import, number=6, action="error")
+
+
 # name -> (model, builder, where full_clean reports it: None = the constraint message itself,
 #          or the field whose own validator reports the mistake first)
 CASES = {
@@ -205,6 +217,8 @@ CASES = {
     ),
     "annual_target_year_sane": (AnnualTarget, lambda c: _target(c, year=1999), "year"),
     "investment_rollup_one_per_month": (InvestmentRollup, _duplicate_rollup, None),
+    "import_mapping_unique": (ImportMapping, _duplicate_mapping, None),
+    "import_row_unique_number": (ImportRow, _duplicate_import_row, None),
 }
 # is_major is derived by full_clean() and save(), so no validated write can get it wrong:
 # it has its own tests below.
