@@ -5,9 +5,9 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError
 from django.utils import translation
 
+from projects.imports.commit import commit_now
 from projects.imports.models import LedgerImport
 from projects.imports.preview import build_preview
-from projects.imports.services import commit_now
 
 RETRIED = {"acks_late": True, "autoretry_for": (DatabaseError,), "retry_backoff": True, "max_retries": 5}
 

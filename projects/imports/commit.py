@@ -13,12 +13,19 @@ from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from projects import lifecycle, services
-from projects.imports.models import ImportKind, ImportRow, ImportStatus, LedgerImport, RowAction
-from projects.imports.preview import _report
+from projects.imports.models import (
+    ImportKind,
+    ImportMapping,
+    ImportRow,
+    ImportStatus,
+    LedgerImport,
+    RowAction,
+)
+from projects.imports.preview import _report, bureau_of
 from projects.imports.rows import _validation_errors
 from projects.models import AnnualTarget, Enterprise, Industry, InvestmentReport, Park, Project, Region
 
@@ -198,3 +205,27 @@ def mark_committed(ledger_import: LedgerImport, *, by) -> None:
     ledger_import.committed_at = timezone.now()
     ledger_import.version += 1
     ledger_import.save(update_fields=["status", "committed_by", "committed_at", "version", "updated_at"])
+
+
+def commit_now(import_id: int, *, by) -> LedgerImport:
+    """Write every row in one transaction; on a refusal nothing is kept and the rows say why."""
+    ledger_import = LedgerImport.objects.get(pk=import_id)
+    if ledger_import.status != ImportStatus.COMMITTING:
+        return ledger_import  # done already (a redelivered job)
+    with translation.override(ledger_import.language):
+        try:
+            with transaction.atomic():
+                LedgerImport.objects.select_for_update().get(pk=import_id)
+                apply_rows(ledger_import, by=by)
+                mark_committed(ledger_import, by=by)
+                ImportMapping.objects.update_or_create(
+                    bureau=bureau_of(ledger_import),
+                    kind=ledger_import.kind,
+                    defaults={
+                        "columns": {ledger_import.headers[i]: f for i, f in ledger_import.mapping.items()}
+                    },
+                )
+        except ImportRefused as refused:
+            record_refusals(ledger_import, refused.errors)
+    ledger_import.refresh_from_db()
+    return ledger_import

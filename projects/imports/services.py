@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from projects.audit import check_version, field_error
-from projects.imports.commit import ImportRefused, apply_rows, mark_committed, record_refusals
+from projects.imports.commit import commit_now
 from projects.imports.models import ImportKind, ImportMapping, ImportStatus, LedgerImport, MoneyUnit
 from projects.imports.preview import build_preview, bureau_of
 
@@ -151,27 +151,3 @@ def import_confirm(*, ledger_import: LedgerImport, by, version=None) -> LedgerIm
 
     import_commit.delay(locked.pk, by.pk)
     return locked
-
-
-def commit_now(import_id: int, *, by) -> LedgerImport:
-    """Write every row in one transaction; on a refusal nothing is kept and the rows say why."""
-    ledger_import = LedgerImport.objects.get(pk=import_id)
-    if ledger_import.status != ImportStatus.COMMITTING:
-        return ledger_import  # done already (a redelivered job)
-    with translation.override(ledger_import.language):
-        try:
-            with transaction.atomic():
-                LedgerImport.objects.select_for_update().get(pk=import_id)
-                apply_rows(ledger_import, by=by)
-                mark_committed(ledger_import, by=by)
-                ImportMapping.objects.update_or_create(
-                    bureau=bureau_of(ledger_import),
-                    kind=ledger_import.kind,
-                    defaults={
-                        "columns": {ledger_import.headers[i]: f for i, f in ledger_import.mapping.items()}
-                    },
-                )
-        except ImportRefused as refused:
-            record_refusals(ledger_import, refused.errors)
-    ledger_import.refresh_from_db()
-    return ledger_import
