@@ -579,9 +579,7 @@ class StatusChange(models.Model):
         return f"{self.project_id}: {self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
-# Defined in its own module with its services; imported here so Django registers it.
-from projects.tokens import ApiToken  # noqa: E402, F401
-
-
-# The ledger import keeps its own models in projects/imports/models.py (app label "projects").
+# Declared in their own modules (tokens with their services; the ledger import's models in
+# projects/imports/models.py, app label "projects"); imported here so Django registers them.
 from projects.imports.models import ImportMapping, ImportRow, LedgerImport  # noqa: E402, F401
+from projects.tokens import ApiToken  # noqa: E402, F401
