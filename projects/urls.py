@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from projects.views import edits, pages
+from projects.views import edits, imports, pages
 
 app_name = "projects"
 
@@ -17,4 +17,14 @@ urlpatterns = [
     path("<int:pk>/cancel/", edits.project_cancel, name="cancel"),
     path("<int:pk>/reactivate/", edits.project_reactivate, name="reactivate"),
     path("<int:pk>/investment/", edits.investment_report, name="investment"),
+    # Ledger imports: upload, preview, confirm (projects/views/imports.py).
+    path("imports/", imports.import_list, name="imports"),
+    path("imports/new/", imports.import_new, name="import_new"),
+    path("imports/export.xlsx", imports.import_export, name="imports_export"),
+    path("imports/template/<str:kind>.xlsx", imports.import_template, name="import_template"),
+    path("imports/<int:pk>/", imports.import_detail, name="import"),
+    path("imports/<int:pk>/progress/", imports.import_progress, name="import_progress"),
+    path("imports/<int:pk>/mapping/", imports.import_mapping, name="import_mapping"),
+    path("imports/<int:pk>/confirm/", imports.import_confirm_view, name="import_confirm"),
+    path("imports/<int:pk>/file/", imports.import_file, name="import_file"),
 ]

@@ -1,13 +1,16 @@
 """The columns each kind of ledger may have: the field, its header in the template, the header
 names bureaus use for it, and how its cells are read.
 
-Header names are compared after ``headers.clean`` (no spaces, no unit in brackets, full-width
-punctuation as ASCII), so "计划总投资（万元）" is "计划总投资" here.
+Labels carry the context "ledger column": in Chinese they are the names ledgers use (企业名称,
+where the rest of the interface says 企业). Header names are compared after ``headers.clean``
+(no spaces, no unit in brackets, full-width punctuation as ASCII), so "计划总投资（万元）" is
+"计划总投资" here.
 """
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.text import capfirst
+from django.utils.translation import pgettext_lazy
 
 from projects.choices import Stage
 from projects.imports.models import ImportKind
@@ -28,28 +31,28 @@ def _stage(stage: Stage, *words: str) -> Column:
     names = []
     for word in words:
         names += [f"{word}时间", f"{word}日期", f"{word}", f"实际{word}时间", f"{word}(时间)"]
-    label = Project._meta.get_field(stage.date_field).verbose_name
+    label = capfirst(Project._meta.get_field(stage.date_field).verbose_name)
     return Column(stage.date_field, label, tuple(names), "date", required=stage == Stage.SIGNED)
 
 
 PROJECT_COLUMNS = (
     Column(
         "code",
-        _("Project code"),
+        pgettext_lazy("ledger column", "Project code"),
         ("项目编号", "项目编码", "项目代码", "编号", "project code", "code"),
         "text",
         max_length=30,
     ),
     Column(
         "name",
-        _("Project name"),
+        pgettext_lazy("ledger column", "Project name"),
         ("项目名称", "项目", "项目名", "name", "project name", "project"),
         "text",
         required=True,
     ),
     Column(
         "enterprise",
-        _("Enterprise"),
+        pgettext_lazy("ledger column", "Enterprise"),
         (
             "企业名称",
             "投资主体",
@@ -68,14 +71,14 @@ PROJECT_COLUMNS = (
     ),
     Column(
         "credit_code",
-        _("Unified social credit code"),
+        pgettext_lazy("ledger column", "Unified social credit code"),
         ("统一社会信用代码", "信用代码", "社会信用代码", "credit code", "unified social credit code"),
         "text",
         max_length=18,
     ),
     Column(
         "region",
-        _("Region"),
+        pgettext_lazy("ledger column", "Region"),
         (
             "县(市、区)",
             "县市区",
@@ -92,10 +95,16 @@ PROJECT_COLUMNS = (
         "text",
         max_length=100,
     ),
-    Column("park", _("Park"), ("园区", "所在园区", "所属园区", "产业园区", "park"), "text", max_length=100),
+    Column(
+        "park",
+        pgettext_lazy("ledger column", "Park"),
+        ("园区", "所在园区", "所属园区", "产业园区", "工业园区", "industrial park", "park"),
+        "text",
+        max_length=100,
+    ),
     Column(
         "industry",
-        _("Industry"),
+        pgettext_lazy("ledger column", "Industry"),
         ("行业", "所属行业", "产业", "所属产业", "产业类别", "行业类别", "行业分类", "industry"),
         "text",
         required=True,
@@ -103,7 +112,7 @@ PROJECT_COLUMNS = (
     ),
     Column(
         "planned_investment",
-        _("Planned investment"),
+        pgettext_lazy("ledger column", "Planned investment"),
         (
             "计划总投资",
             "总投资",
@@ -121,13 +130,13 @@ PROJECT_COLUMNS = (
     ),
     Column(
         "is_manufacturing",
-        _("Manufacturing"),
+        pgettext_lazy("ledger column", "Manufacturing"),
         ("是否制造业", "制造业", "是否制造业项目", "manufacturing"),
         "yes_no",
     ),
     Column(
         "first_contact_on",
-        _("First contact"),
+        pgettext_lazy("ledger column", "First contact"),
         ("首次接洽时间", "首次接洽", "接洽时间", "首次对接时间", "对接时间", "first contact"),
         "date",
     ),
@@ -139,21 +148,26 @@ PROJECT_COLUMNS = (
     _stage(Stage.ABOVE_SCALE, "上规", "纳统", "above scale"),
     Column(
         "stage",
-        _("Current stage"),
+        pgettext_lazy("ledger column", "Current stage"),
         ("当前阶段", "项目阶段", "项目进度", "进展阶段", "阶段", "stage"),
         "stage",
     ),
-    Column("status", _("Status"), ("项目状态", "状态", "status"), "status"),
+    Column("status", pgettext_lazy("ledger column", "Status"), ("项目状态", "状态", "status"), "status"),
 )
 
 INVESTMENT_COLUMNS = (
     PROJECT_COLUMNS[0],
     PROJECT_COLUMNS[1],
     PROJECT_COLUMNS[3],
-    Column("month", _("Month"), ("月份", "报告月份", "填报月份", "所属月份", "统计月份", "month"), "month"),
+    Column(
+        "month",
+        pgettext_lazy("ledger column", "Month"),
+        ("月份", "报告月份", "填报月份", "所属月份", "统计月份", "month"),
+        "month",
+    ),
     Column(
         "amount",
-        _("Investment this month"),
+        pgettext_lazy("ledger column", "Investment this month"),
         (
             "本月完成投资",
             "当月完成投资",
@@ -169,7 +183,7 @@ INVESTMENT_COLUMNS = (
     ),
     Column(
         "ytd",
-        _("Investment this year to date"),
+        pgettext_lazy("ledger column", "Investment this year to date"),
         (
             "累计完成投资",
             "本年累计完成投资",
@@ -185,39 +199,49 @@ INVESTMENT_COLUMNS = (
 )
 
 TARGET_COLUMNS = (
-    Column("region", _("Region"), PROJECT_COLUMNS[4].aliases, "text", required=True, max_length=100),
-    Column("year", _("Year"), ("年度", "年份", "year"), "count", required=True),
+    Column(
+        "region",
+        pgettext_lazy("ledger column", "Region"),
+        PROJECT_COLUMNS[4].aliases,
+        "text",
+        required=True,
+        max_length=100,
+    ),
+    Column("year", pgettext_lazy("ledger column", "Year"), ("年度", "年份", "year"), "count", required=True),
     Column(
         "investment",
-        _("Investment target"),
+        pgettext_lazy("ledger column", "Investment target"),
         ("年度投资任务", "全年投资任务", "投资任务", "年度任务", "全年任务", "investment target"),
         "money",
         required=True,
     ),
     Column(
         "investment_h1",
-        _("Half-year investment target"),
+        pgettext_lazy("ledger column", "Half-year investment target"),
         ("上半年投资任务", "半年投资任务", "上半年任务", "half-year investment target"),
         "money",
     ),
     Column(
-        "signed", _("Projects to sign"), ("签约项目任务", "签约任务", "签约个数", "projects to sign"), "count"
+        "signed",
+        pgettext_lazy("ledger column", "Projects to sign"),
+        ("签约项目任务", "签约任务", "签约个数", "projects to sign"),
+        "count",
     ),
     Column(
         "started",
-        _("Projects to start"),
+        pgettext_lazy("ledger column", "Projects to start"),
         ("开工项目任务", "开工任务", "开工个数", "projects to start"),
         "count",
     ),
     Column(
         "completed",
-        _("Projects to complete"),
+        pgettext_lazy("ledger column", "Projects to complete"),
         ("竣工项目任务", "竣工任务", "竣工个数", "projects to complete"),
         "count",
     ),
     Column(
         "in_production",
-        _("Projects to put into production"),
+        pgettext_lazy("ledger column", "Projects to put into production"),
         ("投产项目任务", "投产任务", "投产个数", "projects to put into production"),
         "count",
     ),

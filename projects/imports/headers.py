@@ -16,7 +16,12 @@ from projects.imports.values import UNIT_WORDS, normalise
 
 # How far down a header may start: titles, notes and a unit line rarely take more.
 HEAD_ROWS = 15
-_UNIT_IN_BRACKETS = re.compile(r"[(\[【]\s*(?:单位[:：]?)?\s*(万元|亿元|元|万|亿)\s*[)\]】]")
+# "（万元）", "(单位：元)", and the English headers of the app's own exports: "(10k yuan)".
+_UNIT_IN_BRACKETS = re.compile(
+    r"[(\[【]\s*(?:单位[:：]?|unit:?)?\s*(万元|亿元|元|万|亿|10k yuan|100m yuan|yuan)\s*[)\]】]",
+    re.IGNORECASE,
+)
+_UNIT_NAMES = {**UNIT_WORDS, "10k yuan": "wan", "100m yuan": "yi", "yuan": "yuan"}
 _UNIT_LINE = re.compile(r"单位\s*[:：]\s*(万元|亿元|元)")
 # 月报 columns: "3月", "2026年3月", "3月份完成投资"; "1-10月累计完成投资" (year to date).
 _MONTH_COLUMN = re.compile(r"^(?:(\d{4})年)?(\d{1,2})月份?(?:完成投资|投资|完成|实际投资)?$")
@@ -35,7 +40,7 @@ def clean(text) -> str:
 def unit_of(text) -> str | None:
     """The money unit a header or a unit line names, if any."""
     found = _UNIT_IN_BRACKETS.search(normalise(text)) or _UNIT_LINE.search(normalise(text))
-    return UNIT_WORDS[found.group(1)] if found else None
+    return _UNIT_NAMES[found.group(1).lower()] if found else None
 
 
 def _alias_index(kind) -> dict[str, str]:

@@ -30,6 +30,11 @@ def may_import(user, kind) -> bool:
     return user.is_authenticated and user.has_perm(KIND_PERMISSION[ImportKind(kind)])
 
 
+def may_import_any(user) -> bool:
+    """Whether imports are offered to ``user`` at all (the navigation, the project list)."""
+    return any(may_import(user, kind) for kind in ImportKind)
+
+
 def _inline_preview(ledger_import) -> bool:
     return settings.CELERY_TASK_ALWAYS_EAGER or ledger_import.size <= settings.IMPORT_INLINE_MAX_BYTES
 

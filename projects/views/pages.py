@@ -20,6 +20,7 @@ from projects.choices import Stage, Status
 from projects.filtersets import ProjectFilterSet
 from projects.forms import scoped_regions
 from projects.history_display import project_history
+from projects.imports.services import may_import_any
 from projects.models import Project
 from projects.templatetags.money import WAN, in_unit
 from projects.xlsx import xlsx_response
@@ -53,6 +54,7 @@ def workspace_permissions(user) -> dict:
     the region scope is already applied by ``visible_to``."""
     return {
         "can_create": user.has_perm("projects.add_project"),
+        "can_import": may_import_any(user),
         "can_edit": user.has_perm("projects.change_project"),
         "can_report": user.has_perms(["projects.add_investmentreport", "projects.change_investmentreport"]),
         "can_raise_problem": user.has_perm("supervision.add_problem"),

@@ -104,14 +104,18 @@ def test_the_export_holds_the_filtered_rows_with_money_as_numbers(
     lifecycle.advance(project=kept, stage=Stage.LAND_SUPPLIED, on=today, by=county_staff)
     make_project(name="未导出项目")
     rows = read_xlsx(staff_client.get("/projects/export.xlsx", {"stage": "land_supplied"}))
-    header, data = rows[0], rows[1:]
+    # A title and an as-of line naming the unit, then the header (DESIGN house rule 14).
+    assert rows[0][0] == "Project list"
+    assert rows[1][0].startswith("As of ") and rows[1][0].endswith("Unit: 10k yuan (万元)")
+    header, data = rows[2], rows[3:]
     assert header[:3] == ["Project code", "Project name", "Enterprise"]
     assert len(data) == 1
     row = dict(zip(header, data[0], strict=True))
     assert row["Project code"] == kept.code
     assert row["Stage"] == "Land supplied"
-    assert row["Planned investment (yuan)"] == pytest.approx(123456789.01)
-    assert row["Planned investment (10k yuan)"] == pytest.approx(12345.68)
+    # Money in 万元 only, exact (the cell shows two decimals; the value keeps the yuan's fen).
+    assert "Planned investment (yuan)" not in row
+    assert row["Planned investment (10k yuan)"] == pytest.approx(12345.678901)
     assert row["Land supplied on"].date() == today
 
 
@@ -120,12 +124,13 @@ def test_the_export_follows_the_region_scope_and_keeps_text_as_text(
 ):
     make_project(name='=HYPERLINK("http://example.com")')
     rows = read_xlsx(staff_client.get("/projects/export.xlsx"))
-    names = [row[1] for row in rows[1:]]
+    names = [row[1] for row in rows[3:]]
     assert names == ['=HYPERLINK("http://example.com")']
     assert other_project.name not in names
 
 
 def test_the_export_header_is_in_the_readers_language(client, county_staff, project):
     client.force_login(county_staff)  # no language cookie: Chinese, the default
-    header = read_xlsx(client.get("/projects/export.xlsx"))[0]
-    assert "阶段" in header
+    rows = read_xlsx(client.get("/projects/export.xlsx"))
+    assert rows[0][0] == "项目清单" and "单位：万元" in rows[1][0]
+    assert "阶段" in rows[2] and "计划总投资（万元）" in rows[2]
