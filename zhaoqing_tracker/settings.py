@@ -2,8 +2,8 @@
 
 With no environment at all this is the embedded default used by ``make run``:
 SQLite next to the code, Celery tasks run eagerly in-process, mail to the console.
-Production (docker-compose.yml, .env.example) sets DATABASE_URL, REDIS_URL and
-a real SECRET_KEY.
+Production (docker-compose.yml, .env.example) sets DATABASE_URL, REDIS_URL,
+a real SECRET_KEY and DJANGO_HTTPS=1 (see "HTTPS" below).
 """
 
 import datetime
@@ -174,9 +174,32 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 
+# HTTPS: one switch. Production sits behind a reverse proxy that terminates TLS and says so
+# in X-Forwarded-Proto (docker-compose.yml sets DJANGO_HTTPS=1); the embedded default (`make run`,
+# plain http on 127.0.0.1) and the test suite (http://testserver) leave it off, since a browser
+# told to use HTTPS (a redirect, HSTS, Secure cookies) could not reach them at all.
+# DJANGO_SECURE_COOKIES, the earlier name of the cookie half of this switch, still turns it on.
+HTTPS = env_bool("DJANGO_HTTPS", default=env_bool("DJANGO_SECURE_COOKIES", False))
+# Trusted only because the proxy sets this header itself, replacing any value a client sent.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+# HSTS for a year (what browsers' preload lists ask for). DJANGO_HSTS_SECONDS allows a careful
+# roll-out (a few minutes first, then a year), or 0 where the proxy already sends the header.
+# includeSubDomains covers only names under the tracker's own host (*.tracker.example.org), which
+# serve nothing else. The preload token is consent, not a listing: a domain enters the browsers'
+# lists only when the owner of its registrable domain submits it, with the header served on that
+# bare domain; on the tracker's own host name the token changes nothing.
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+# Django's defaults, stated because the deploy checks rely on them: no MIME
+# sniffing, the full URL (with its ids) only to our own pages, and no page of ours in a frame.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {
     "version": 1,
