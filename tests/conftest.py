@@ -2,7 +2,8 @@
 and every shared fixture (tests/fixtures/).
 
 Tests marked ``postgres`` need row locks and real concurrency and are skipped on SQLite;
-tests marked ``redis`` need a real broker and are skipped unless REDIS_URL is set.
+tests marked ``redis`` need a real broker and are skipped unless REDIS_URL is set; tests marked
+``browser`` need PostgreSQL and Debian's Chromium (tests/fixtures/browser.py).
 
 Fixtures every package uses live in tests/fixtures/ and are loaded here; helpers there are
 imported by name (``from tests.fixtures.supervision import DAY``). A package's conftest.py
@@ -23,6 +24,7 @@ pytest_plugins = [
     "tests.fixtures.projects",
     "tests.fixtures.supervision",
     "tests.fixtures.ranking",
+    "tests.fixtures.browser",
 ]
 
 

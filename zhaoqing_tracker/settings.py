@@ -2,8 +2,8 @@
 
 With no environment at all this is the embedded default used by ``make run``:
 SQLite next to the code, Celery tasks run eagerly in-process, mail to the console.
-Production (docker-compose.yml, .env.example) sets DATABASE_URL, REDIS_URL and
-a real SECRET_KEY.
+Production (docker-compose.yml, .env.example) sets DATABASE_URL, REDIS_URL,
+a real SECRET_KEY and DJANGO_HTTPS=1 (see "HTTPS" below).
 """
 
 import datetime
@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -48,12 +49,16 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "django_celery_beat",
+    # django-csp: its checks point out settings it no longer reads (CONTENT_SECURITY_POLICY below).
+    "csp",
     "projects",
     "supervision",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header on every answer (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -174,9 +179,53 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 
+# HTTPS: one switch. Production sits behind a reverse proxy that terminates TLS and says so
+# in X-Forwarded-Proto (docker-compose.yml sets DJANGO_HTTPS=1); the embedded default (`make run`,
+# plain http on 127.0.0.1) and the test suite (http://testserver) leave it off, since a browser
+# told to use HTTPS (a redirect, HSTS, Secure cookies) could not reach them at all.
+# DJANGO_SECURE_COOKIES, the earlier name of the cookie half of this switch, still turns it on.
+HTTPS = env_bool("DJANGO_HTTPS", default=env_bool("DJANGO_SECURE_COOKIES", False))
+# Trusted only because the proxy sets this header itself, replacing any value a client sent.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+# HSTS for a year (what browsers' preload lists ask for). DJANGO_HSTS_SECONDS allows a careful
+# roll-out (a few minutes first, then a year), or 0 where the proxy already sends the header.
+# includeSubDomains covers only names under the tracker's own host (*.tracker.example.org), which
+# serve nothing else. The preload token is consent, not a listing: a domain enters the browsers'
+# lists only when the owner of its registrable domain submits it, with the header served on that
+# bare domain; on the tracker's own host name the token changes nothing.
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+# Django's defaults, stated because the deploy checks and the CSP below rely on them: no MIME
+# sniffing, the full URL (with its ids) only to our own pages, and no page of ours in a frame.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp), on in every setup so the tests see what production sends:
+# scripts, styles, fonts and images only from our own static files (images also as data: URLs,
+# which the API docs' stylesheet uses for its icons), no inline script or style, no eval, no
+# plugins, no framing, forms posting only to us. Every template keeps to it: scripts
+# and styles live in static/, values reach scripts through data- attributes or json_script
+# (tests/reliability/test_csp*.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

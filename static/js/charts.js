@@ -12,6 +12,9 @@
 
   var kinds = {};
   var drawn = [];
+  // Tooltips drawn inside the chart, not as HTML: ECharts writes its HTML tooltips with style
+  // attributes, which the Content-Security-Policy refuses.
+  var TOOLTIP_MODE = "richText";
 
   function register(kind, draw) {
     kinds[kind] = draw;
@@ -45,7 +48,7 @@
       animation: false,
       grid: { left: 8, right: 8, top: 32, bottom: 8, containLabel: true },
       title: { text: data.label, left: "center", textStyle: { fontSize: 13, fontWeight: "normal", color: "#1b1f24" } },
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", renderMode: TOOLTIP_MODE },
       xAxis: { type: "category", data: data.months, axisLabel: { color: "#4a5360" } },
       yAxis: { type: "value", axisLabel: { color: "#4a5360" } },
       series: [{ type: "bar", data: data.amounts.map(Number), itemStyle: { color: "#0a4fa0" } }]
@@ -74,7 +77,7 @@
       animation: false,
       legend: { top: 0, textStyle: { color: INK } },
       grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: TOOLTIP_MODE },
       xAxis: { type: "value", axisLabel: { color: INK } },
       yAxis: { type: "category", inverse: true, data: data.regions, axisLabel: { color: INK } },
       series: [
@@ -91,7 +94,7 @@
     chart.setOption({
       animation: false,
       grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: TOOLTIP_MODE },
       xAxis: { type: "value", minInterval: 1, axisLabel: { color: INK } },
       yAxis: { type: "category", inverse: true, data: data.stages, axisLabel: { color: INK } },
       series: [{
@@ -109,7 +112,7 @@
       animation: false,
       legend: { top: 0, textStyle: { color: INK } },
       grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", renderMode: TOOLTIP_MODE },
       xAxis: { type: "category", data: data.months, axisLabel: { color: INK } },
       yAxis: { type: "value", name: data.unit, nameTextStyle: { color: INK }, axisLabel: { color: INK } },
       series: data.series.map(function (line, index) {
@@ -129,7 +132,7 @@
     chart.setOption({
       animation: false,
       grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", renderMode: TOOLTIP_MODE },
       xAxis: { type: "category", data: data.labels, axisLabel: { color: INK } },
       yAxis: { type: "value", inverse: true, min: 1, max: data.max, minInterval: 1, axisLabel: { color: INK } },
       series: [{ name: data.label, type: "line", data: data.ranks, symbolSize: 7, itemStyle: { color: BLUE } }]

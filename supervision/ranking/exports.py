@@ -15,7 +15,12 @@ import importlib
 import logging
 import subprocess
 from io import BytesIO
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -217,7 +222,8 @@ def print_context(bulletin) -> dict:
 
 
 def bulletin_html(bulletin, request=None) -> str:
-    """The bulletin as one standalone printable page (A4 landscape, no scripts, no external files)."""
+    """The bulletin as one printable page (A4 landscape, no scripts; its one stylesheet is a static
+    file, static/css/bulletin-print.css, since the Content-Security-Policy allows no inline style)."""
     return render_to_string(PRINT_TEMPLATE, print_context(bulletin), request=request)
 
 
@@ -253,9 +259,42 @@ def pdf_available() -> bool:
     return _weasyprint() is not None and _cjk_font_installed()
 
 
+# WeasyPrint resolves the page's links against this address; nothing is ever asked of it, since
+# the fetcher below answers from the static files on disk.
+PDF_BASE_URL = "http://bulletin.invalid/"
+
+
+def static_file_path(url: str) -> str:
+    """The file on disk behind a static file's URL (``{% static %}``): the source file, or in
+    production the hashed copy that collectstatic wrote to STATIC_ROOT."""
+    prefix = urlsplit(settings.STATIC_URL).path
+    path = unquote(urlsplit(url).path)
+    name = path.removeprefix(prefix)
+    found = path.startswith(prefix) and (
+        finders.find(name) or (staticfiles_storage.exists(name) and staticfiles_storage.path(name))
+    )
+    if not found:
+        raise ValueError(f"not a static file: {url}")
+    return found
+
+
+def _static_files_only(weasyprint):
+    """WeasyPrint's fetcher for the printed page: the stylesheet it links read from the static
+    files, and nothing from the network (a PDF must not wait on, or reveal itself to, any host)."""
+
+    class StaticFilesOnly(weasyprint.URLFetcher):
+        def fetch(self, url, headers=None):
+            return super().fetch(Path(static_file_path(url)).as_uri(), headers)
+
+    return StaticFilesOnly(allowed_protocols={"file"})
+
+
 def bulletin_pdf(bulletin) -> bytes | None:
     """The printed page as PDF, or None when ``pdf_available()`` is false."""
     if not pdf_available():
         return None
-    # No base_url: the page has no external assets to resolve.
-    return _weasyprint().HTML(string=bulletin_html(bulletin)).write_pdf()
+    weasyprint = _weasyprint()
+    page = weasyprint.HTML(
+        string=bulletin_html(bulletin), base_url=PDF_BASE_URL, url_fetcher=_static_files_only(weasyprint)
+    )
+    return page.write_pdf()

@@ -454,8 +454,14 @@ def test_docs_page_uses_vendored_files_only(db):
     assert response["Content-Type"].startswith("text/html")
     page = response.content.decode()
     urls = re.findall(r"""<(?:script|link)\b[^>]*?\b(?:src|href)=["']([^"']+)["']""", page)
-    assert len(urls) >= 3, urls  # swagger-ui.css, its bundle and preset
+    assert len(urls) >= 4, urls  # swagger-ui.css, its bundle and preset, the start-up script
     for url in urls:
+        if url.startswith("/api/docs/?"):  # the start-up script, served as a file for the CSP
+            script = APIClient().get(url)
+            assert script.status_code == 200
+            assert script["Content-Type"].startswith("application/javascript")
+            assert b"SwaggerUIBundle(" in script.content
+            continue
         assert url.startswith("/static/"), url
         assert finders.find(url.removeprefix("/static/")), f"{url} is not a vendored static file"
     assert not re.search(r"https?://(?!127\.0\.0\.1|localhost)", page), "the docs page names another host"

@@ -19,10 +19,9 @@ from playwright.sync_api import expect
 
 from projects.choices import Role
 from supervision.periods import MONTHLY, WEEKLY, period_containing
+from tests.fixtures.browser import assert_no_browser_errors, sign_in, sign_out
 
-from .conftest import assert_no_browser_errors, sign_in, sign_out
-
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 PHONE = {"width": 360, "height": 740}
 DESK = {"width": 1366, "height": 900}

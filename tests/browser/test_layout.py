@@ -17,10 +17,9 @@ from projects import services as project_services
 from projects.choices import Role, Stage
 from supervision import services as problem_services
 from supervision.choices import ProblemCategory
+from tests.fixtures.browser import assert_no_browser_errors, sign_in
 
-from .conftest import assert_no_browser_errors, sign_in
-
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 DAY = datetime.timedelta(days=1)
 NAV_LINKS = ("/", "/projects/", "/problems/", "/bulletins/")

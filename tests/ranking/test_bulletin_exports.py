@@ -2,10 +2,13 @@
 them in 万元 with the rank changes as text, and a PDF is made only where the server can."""
 
 import datetime
+import re
+import zlib
 from decimal import Decimal
 from io import BytesIO
 
 import pytest
+from django.core.exceptions import SuspiciousFileOperation
 from django.utils import translation
 from openpyxl import load_workbook
 
@@ -124,8 +127,8 @@ def test_html_page(quarterly):
     with translation.override("en"):
         page = bulletin_html(quarterly)
     assert "Zhaoqing manufacturing project construction “Dragon Boat Race” quarterly bulletin 2024-Q1" in page
-    assert "@page { size: A4 landscape; margin: 12mm; }" in page
-    assert "<script" not in page and "<link" not in page and "http" not in page
+    # No script and nothing from another host; its one file is its stylesheet (tested below).
+    assert "<script" not in page and "http" not in page and page.count("<link") == 1
     for row in quarterly.rows:
         assert row["region_name_en"] in page
     assert ">55.00<" in page and ">12.35<" in page
@@ -161,6 +164,31 @@ def test_no_pdf_without_weasyprint(quarterly, monkeypatch):
 def test_pdf(quarterly):
     content = bulletin_pdf(quarterly)
     assert content.startswith(b"%PDF")
+    # A4 landscape comes from the page's stylesheet (a static file); without it WeasyPrint
+    # prints A4 portrait, so this also shows the stylesheet was read.
+    assert page_sizes(content) == {(842, 595)}
+
+
+def page_sizes(pdf: bytes) -> set[tuple[int, int]]:
+    """Width and height in points of the PDF's pages (read from its compressed object streams)."""
+    sizes = set()
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            text = zlib.decompress(stream)
+        except zlib.error:  # a font or an image, not objects
+            continue
+        for width, height in re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", text):
+            sizes.add((round(float(width)), round(float(height))))
+    return sizes
+
+
+def test_the_printed_page_links_its_stylesheet_from_the_static_files(quarterly):
+    page = bulletin_html(quarterly)
+    (href,) = re.findall(r'<link rel="stylesheet" href="([^"]+)"', page)
+    with open(bulletin_exports.static_file_path(href), encoding="utf-8") as stylesheet:
+        assert "@page { size: A4 landscape;" in stylesheet.read()
+    with pytest.raises(SuspiciousFileOperation):  # nothing outside the static files, whatever the URL says
+        bulletin_exports.static_file_path("/static/../zhaoqing_tracker/settings.py")
 
 
 def test_text_that_looks_like_a_formula_stays_text(quarterly):

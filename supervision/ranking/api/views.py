@@ -107,7 +107,7 @@ class BulletinViewSet(DownloadActionsMixin, ReadOnlyScopedViewSet):
     @extend_schema(
         summary="A bulletin as a printable page (A4)",
         responses={
-            (200, "text/html"): OpenApiResponse(OpenApiTypes.STR, description="A standalone HTML page.")
+            (200, "text/html"): OpenApiResponse(OpenApiTypes.STR, description="A printable HTML page.")
         },
     )
     @action(detail=True, url_path="html", url_name="html")
