@@ -1,5 +1,8 @@
 """The one way service functions save a row: validated, attributed, and never an IntegrityError."""
 
+import contextlib
+import contextvars
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -47,17 +50,35 @@ def save_audited(instance, *, by, reason: str = "", **save_kwargs):
     )
     instance._history_user = actor(by)
     instance._change_reason = reason or None
+    keep_usable = not _whole_or_nothing.get()
     try:
         # A savepoint, so that a refused INSERT leaves the caller's transaction usable.
-        with transaction.atomic():
+        with transaction.atomic(savepoint=keep_usable):
             instance.save(**save_kwargs)
     except IntegrityError as exc:
-        instance.full_clean()  # raises the broken rule's own message
+        if keep_usable:
+            instance.full_clean()  # raises the broken rule's own message
         raise ValidationError(
             _("The record conflicts with one saved at the same moment; reload and try again."),
             code="integrity",
         ) from exc
     return instance
+
+
+_whole_or_nothing = contextvars.ContextVar("whole_or_nothing", default=False)
+
+
+@contextlib.contextmanager
+def whole_or_nothing():
+    """Saves inside take no savepoint of their own: for a bulk write (a ledger import) that is
+    rolled back whole at its first refusal, two statements fewer a row. A refused save then
+    leaves the transaction unusable, so it is reported without the rule's message: the caller
+    rolls back and, to say why, writes again without this."""
+    token = _whole_or_nothing.set(True)
+    try:
+        yield
+    finally:
+        _whole_or_nothing.reset(token)
 
 
 def _loaded_relations(instance) -> list[str]:

@@ -290,12 +290,16 @@ def test_the_same_file_twice_changes_nothing_the_second_time(county_staff, indus
 def test_an_error_found_at_confirmation_on_the_last_row_leaves_the_database_unchanged(county_staff, industry):
     ledger_import = preview(county_staff, messy_ledger([row(n) for n in range(1, 10)], total=False))
     assert ledger_import.counts["new"] == 9
-    # Between the preview and the confirmation the last row's industry goes away.
-    last = ledger_import.rows.get(number=14)
-    last.data["fields"]["industry"] = 999_999
-    last.save()
+    # Between the preview and the confirmation the industry of the third and the last row goes away.
+    for number in (8, 14):
+        row_ = ledger_import.rows.get(number=number)
+        row_.data["fields"]["industry"] = 999_999
+        row_.save()
     histories = Project.history.count()
     ledger_import = import_confirm(ledger_import=ledger_import, by=county_staff)
     assert ledger_import.status == "has_errors"
-    assert verdicts(ledger_import)[14] == (RowAction.ERROR, ["stale"])
+    # Both refusals are reported, not only the first.
+    found = verdicts(ledger_import)
+    assert found[8] == found[14] == (RowAction.ERROR, ["stale"])
+    assert [number for number, (action, _codes) in found.items() if action == RowAction.ERROR] == [8, 14]
     assert Project.objects.count() == 0 and Project.history.count() == histories
