@@ -8,20 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from projects import scope
-from projects.models import MONEY, Enterprise, Industry, Park, Project, Region
+from projects.models import Enterprise, Industry, Park, Project, Region
 from projects.services import PROJECT_EDITABLE_FIELDS
-from zhaoqing_tracker.forms import MonthField, PageForm, date_field, replace_data, version_field
-
-
-def money_field(label, **kwargs):
-    return forms.DecimalField(
-        label=label,
-        max_digits=MONEY["max_digits"],
-        decimal_places=MONEY["decimal_places"],
-        min_value=0,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-        **kwargs,
-    )
+from zhaoqing_tracker.forms import MoneyField, MonthField, PageForm, date_field, replace_data, version_field
 
 
 class ServiceForm(PageForm):
@@ -78,9 +67,9 @@ class ProjectForm(ServiceForm):
     park = forms.ModelChoiceField(label=_("industrial park"), queryset=Park.objects.none(), required=False)
     industry = forms.ModelChoiceField(label=_("industry"), queryset=Industry.objects.all())
     is_manufacturing = forms.BooleanField(label=_("manufacturing project"), required=False, initial=True)
-    planned_investment = money_field(
-        _("planned investment (yuan)"),
-        help_text=_("In yuan, e.g. 300000000 for 300 million yuan."),
+    planned_investment = MoneyField(
+        label=_("planned investment (10k yuan)"),
+        help_text=_("In 万元, e.g. 30000 for 3 亿元; “3亿” and “300,000,000元” are understood too."),
     )
     signed_on = date_field(_("signed on"))
     first_contact_on = date_field(_("first contact on"), required=False)
@@ -206,8 +195,9 @@ class ReasonForm(ServiceForm):
 
 class InvestmentForm(ServiceForm):
     month = MonthField(label=_("month"))
-    amount = money_field(
-        _("amount (yuan)"), help_text=_("Actual investment in the month, in yuan, e.g. 12500000.50.")
+    amount = MoneyField(
+        label=_("amount (10k yuan)"),
+        help_text=_("Actual investment in the month, in 万元, e.g. 1250.5 for 12,505,000 元."),
     )
     note = forms.CharField(label=_("note"), required=False, max_length=500)
     # Blank means "I know of no report for this month" (see views/edits.py investment_report).
@@ -217,3 +207,4 @@ class InvestmentForm(ServiceForm):
         self.project = project
         super().__init__(*args, **kwargs)
         self.fields["month"].widget.attrs["max"] = timezone.localdate().strftime("%Y-%m")
+
