@@ -2,12 +2,15 @@
 every write goes through a service in services.py or lifecycle.py, and a service's refusal comes
 back onto the form with zhaoqing_tracker.forms.add_service_error."""
 
+import datetime
+
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from projects import scope
+from projects.choices import RegionKind
 from projects.models import Enterprise, Industry, Park, Project, Region
 from projects.services import PROJECT_EDITABLE_FIELDS
 from zhaoqing_tracker.forms import MoneyField, MonthField, PageForm, date_field, replace_data, version_field
@@ -208,3 +211,70 @@ class InvestmentForm(ServiceForm):
         super().__init__(*args, **kwargs)
         self.fields["month"].widget.attrs["max"] = timezone.localdate().strftime("%Y-%m")
 
+
+# --- the month-end report (views/monthly.py) --------------------------------------------------
+
+MONTH_MODE, YTD_MODE = "month", "ytd"
+
+
+def last_month(today: datetime.date) -> datetime.date:
+    return (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+
+
+class MonthEndChoiceForm(PageForm):
+    """Which month-end report to show: the month (default: last month), the region (a county;
+    a county user's own by default, a city user picks one) and whether figures are typed as the
+    month's own or as the year-to-date total. Read from the query string, always bound, so that
+    the defaults are the form's own answer."""
+
+    month = MonthField(label=_("month"), required=False)
+    region = forms.ModelChoiceField(
+        label=_("region"), queryset=Region.objects.none(), required=False, empty_label=_("— pick a region —")
+    )
+    mode = forms.ChoiceField(
+        choices=[(MONTH_MODE, MONTH_MODE), (YTD_MODE, YTD_MODE)], required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(self, data, *, user):
+        super().__init__(data)
+        self.user = user
+        # Counties, districts and zones: a report for a whole city would be a list of a thousand.
+        regions = (
+            scoped_regions(user).exclude(kind__in=[RegionKind.PROVINCE, RegionKind.CITY]).order_by("code")
+        )
+        self.fields["region"].queryset = regions
+        self.fields["month"].widget.attrs["max"] = f"{timezone.localdate():%Y-%m}"
+
+    def clean_month(self):
+        month = self.cleaned_data.get("month") or last_month(timezone.localdate())
+        if month > timezone.localdate():
+            raise forms.ValidationError(_("Investment cannot be reported for a future month."), code="future")
+        if month.year < 2000:
+            raise forms.ValidationError(_("Months before 2000 are not kept."), code="before_2000")
+        return month
+
+    def clean_region(self):
+        region = self.cleaned_data.get("region")
+        if region is None and self.user.region_id is not None:
+            region = self.fields["region"].queryset.filter(pk=self.user.region_id).first()
+        return region
+
+    def clean_mode(self):
+        return self.cleaned_data.get("mode") or MONTH_MODE
+
+    def clean(self):
+        cleaned = super().clean()
+        # The inputs show what is in force, defaults included.
+        month, region = cleaned.get("month"), cleaned.get("region")
+        replace_data(self, month=f"{month:%Y-%m}" if month else None, region=region.pk if region else None)
+        return cleaned
+
+
+class MonthFigureForm(PageForm):
+    """One project's row of the month-end grid (prefix ``p<project id>``): the figure, in 万元,
+    and the version of the month's report the row showed (0: none). The figure is the month's or
+    the year-to-date total, as the page's mode says. The hidden initial value is what the row
+    showed, so a row is written only when the user changed it."""
+
+    amount = MoneyField(required=False, show_hidden_initial=True)
+    version = version_field(required=False)

@@ -1,4 +1,6 @@
-"""The project list as an .xlsx workbook (the export button of the list page).
+"""Lists as .xlsx workbooks: the project list's export button, and ``table_response`` for the
+other lists of the staff pages (house rule 14: a title, an as-of line, column widths, a frozen
+header with filters, print setup, money in 万元).
 
 openpyxl's write-only mode keeps one row in memory at a time; the workbook is written to a
 temporary file (a zip needs its directory at the end, so it cannot go straight to the socket)
@@ -6,7 +8,10 @@ and the response then streams that file.
 """
 
 import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
+from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -14,6 +19,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from projects.choices import Stage
 from projects.models import Project
@@ -51,14 +57,27 @@ def _columns():
     return columns
 
 
-def _cell(sheet, value, number_format):
+def _cell(sheet, value, number_format=None, font=None):
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str) and value.startswith("="):
         # openpyxl would store a name typed as "=…" as a formula; it is text.
         cell.data_type = "s"
     if number_format and value is not None:
         cell.number_format = number_format
+    if font is not None:
+        cell.font = font
     return cell
+
+
+def _rows(rows):
+    return rows.iterator(chunk_size=CHUNK) if isinstance(rows, QuerySet) else rows
+
+
+def _response(workbook, filename: str) -> FileResponse:
+    output = tempfile.TemporaryFile()
+    workbook.save(output)
+    output.seek(0)
+    return FileResponse(output, as_attachment=True, filename=filename, content_type=XLSX)
 
 
 def xlsx_response(projects) -> FileResponse:
@@ -66,16 +85,53 @@ def xlsx_response(projects) -> FileResponse:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("Project list")[:31])
     bold = Font(bold=True)
-    header = []
-    for title, _value, _format in columns:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for project in projects.iterator(chunk_size=CHUNK):
+    sheet.append([_cell(sheet, title, font=bold) for title, _value, _format in columns])
+    for project in _rows(projects):
         sheet.append([_cell(sheet, value(project), fmt) for _title, value, fmt in columns])
-    output = tempfile.TemporaryFile()
-    workbook.save(output)
-    output.seek(0)
-    filename = f"projects-{timezone.localdate():%Y%m%d}.xlsx"
-    return FileResponse(output, as_attachment=True, filename=filename, content_type=XLSX)
+    return _response(workbook, f"projects-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+# --- any list: title, as-of line, frozen header ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    value: Callable  # row → cell value (money already in 万元, a Decimal)
+    number_format: str | None = None
+    width: int = 14
+
+
+# The title, the as-of line, then the header: the rows above the data.
+HEADER_ROW = 3
+
+
+def table_response(
+    *, rows: Iterable, columns: list[Column], sheet_title: str, title: str, filename: str
+) -> FileResponse:
+    """One sheet: ``title`` in bold, the as-of line ("As of 2026-12-01 09:30 · money in 万元"),
+    the column headers (frozen, with filter buttons, repeated on every printed page), then one
+    line per row (a queryset is read in chunks). Landscape A4, fitted to the page width."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=sheet_title[:31])
+    for number, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(number)].width = column.width
+    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = 9  # A4 (openpyxl's Worksheet.PAPERSIZE_A4)
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    bold = Font(bold=True)
+    sheet.append([_cell(sheet, title, font=Font(bold=True, size=14))])
+    as_of = _("As of %(time)s") % {"time": f"{timezone.localtime():%Y-%m-%d %H:%M}"}
+    unit = _("money in 万元")
+    sheet.append([f"{as_of} · {unit}"])
+    sheet.append([_cell(sheet, column.header, font=bold) for column in columns])
+    count = 0
+    for row in _rows(rows):
+        sheet.append([_cell(sheet, column.value(row), column.number_format) for column in columns])
+        count += 1
+    last = get_column_letter(len(columns))
+    sheet.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + count}"
+    return _response(workbook, filename)
