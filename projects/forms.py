@@ -2,26 +2,18 @@
 every write goes through a service in services.py or lifecycle.py, and a service's refusal comes
 back onto the form with zhaoqing_tracker.forms.add_service_error."""
 
+import datetime
+
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from projects import scope
-from projects.models import MONEY, Enterprise, Industry, Park, Project, Region
+from projects.choices import RegionKind
+from projects.models import Enterprise, Industry, Park, Project, Region
 from projects.services import PROJECT_EDITABLE_FIELDS
-from zhaoqing_tracker.forms import MonthField, PageForm, date_field, replace_data, version_field
-
-
-def money_field(label, **kwargs):
-    return forms.DecimalField(
-        label=label,
-        max_digits=MONEY["max_digits"],
-        decimal_places=MONEY["decimal_places"],
-        min_value=0,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-        **kwargs,
-    )
+from zhaoqing_tracker.forms import MoneyField, MonthField, PageForm, date_field, replace_data, version_field
 
 
 class ServiceForm(PageForm):
@@ -78,9 +70,9 @@ class ProjectForm(ServiceForm):
     park = forms.ModelChoiceField(label=_("industrial park"), queryset=Park.objects.none(), required=False)
     industry = forms.ModelChoiceField(label=_("industry"), queryset=Industry.objects.all())
     is_manufacturing = forms.BooleanField(label=_("manufacturing project"), required=False, initial=True)
-    planned_investment = money_field(
-        _("planned investment (yuan)"),
-        help_text=_("In yuan, e.g. 300000000 for 300 million yuan."),
+    planned_investment = MoneyField(
+        label=_("planned investment (10k yuan)"),
+        help_text=_("In 万元, e.g. 30000 for 3 亿元; “3亿” and “300,000,000元” are understood too."),
     )
     signed_on = date_field(_("signed on"))
     first_contact_on = date_field(_("first contact on"), required=False)
@@ -206,8 +198,9 @@ class ReasonForm(ServiceForm):
 
 class InvestmentForm(ServiceForm):
     month = MonthField(label=_("month"))
-    amount = money_field(
-        _("amount (yuan)"), help_text=_("Actual investment in the month, in yuan, e.g. 12500000.50.")
+    amount = MoneyField(
+        label=_("amount (10k yuan)"),
+        help_text=_("Actual investment in the month, in 万元, e.g. 1250.5 for 12,505,000 元."),
     )
     note = forms.CharField(label=_("note"), required=False, max_length=500)
     # Blank means "I know of no report for this month" (see views/edits.py investment_report).
@@ -217,3 +210,71 @@ class InvestmentForm(ServiceForm):
         self.project = project
         super().__init__(*args, **kwargs)
         self.fields["month"].widget.attrs["max"] = timezone.localdate().strftime("%Y-%m")
+
+
+# --- the month-end report (views/monthly.py) --------------------------------------------------
+
+MONTH_MODE, YTD_MODE = "month", "ytd"
+
+
+def last_month(today: datetime.date) -> datetime.date:
+    return (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+
+
+class MonthEndChoiceForm(PageForm):
+    """Which month-end report to show: the month (default: last month), the region (a county;
+    a county user's own by default, a city user picks one) and whether figures are typed as the
+    month's own or as the year-to-date total. Read from the query string, always bound, so that
+    the defaults are the form's own answer."""
+
+    month = MonthField(label=_("month"), required=False)
+    region = forms.ModelChoiceField(
+        label=_("region"), queryset=Region.objects.none(), required=False, empty_label=_("— pick a region —")
+    )
+    mode = forms.ChoiceField(
+        choices=[(MONTH_MODE, MONTH_MODE), (YTD_MODE, YTD_MODE)], required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(self, data, *, user):
+        super().__init__(data)
+        self.user = user
+        # Counties, districts and zones: a report for a whole city would be a list of a thousand.
+        regions = (
+            scoped_regions(user).exclude(kind__in=[RegionKind.PROVINCE, RegionKind.CITY]).order_by("code")
+        )
+        self.fields["region"].queryset = regions
+        self.fields["month"].widget.attrs["max"] = f"{timezone.localdate():%Y-%m}"
+
+    def clean_month(self):
+        month = self.cleaned_data.get("month") or last_month(timezone.localdate())
+        if month > timezone.localdate():
+            raise forms.ValidationError(_("Investment cannot be reported for a future month."), code="future")
+        if month.year < 2000:
+            raise forms.ValidationError(_("Months before 2000 are not kept."), code="before_2000")
+        return month
+
+    def clean_region(self):
+        region = self.cleaned_data.get("region")
+        if region is None and self.user.region_id is not None:
+            region = self.fields["region"].queryset.filter(pk=self.user.region_id).first()
+        return region
+
+    def clean_mode(self):
+        return self.cleaned_data.get("mode") or MONTH_MODE
+
+    def clean(self):
+        cleaned = super().clean()
+        # The inputs show what is in force, defaults included.
+        month, region = cleaned.get("month"), cleaned.get("region")
+        replace_data(self, month=f"{month:%Y-%m}" if month else None, region=region.pk if region else None)
+        return cleaned
+
+
+class MonthFigureForm(PageForm):
+    """One project's row of the month-end grid (prefix ``p<project id>``): the figure, in 万元,
+    and the version of the month's report the row showed (0: none). The figure is the month's or
+    the year-to-date total, as the page's mode says. The hidden initial value is what the row
+    showed, so a row is written only when the user changed it."""
+
+    amount = MoneyField(required=False, show_hidden_initial=True)
+    version = version_field(required=False)

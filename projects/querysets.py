@@ -3,8 +3,10 @@
 Every ``visible_to(user)`` is the one region rule of projects/scope.py; a region's rows are read
 as ``region_id IN (the ids of its subtree)``, never an OR over parent and grandparent."""
 
+import datetime
+
 from django.db import models
-from django.db.models import Q
+from django.db.models import Max, Q, Sum
 
 from projects import scope
 from projects.choices import Status
@@ -47,6 +49,27 @@ class ProjectQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         return scope.scope_filter(self, user, "region")
+
+    def with_month_figures(self, month: datetime.date):
+        """Each project with its investment around ``month`` (a month's first day), read in the
+        same query whatever the number of projects (one join, grouped by project):
+        ``last_month`` (the month before's figure), ``ytd_before`` (months 1 to month − 1 of the
+        year; 0 in January), ``month_amount`` and ``month_version`` (the month's own report, or
+        None). The month-end grid shows them and investment_month_figures derives a month from a
+        year-to-date total with ``ytd_before``."""
+        previous = (month - datetime.timedelta(days=1)).replace(day=1)
+        january = month.replace(month=1)
+
+        def of(**lookups) -> Q:
+            return Q(**{f"investment_reports__month__{lookup}": day for lookup, day in lookups.items()})
+
+        amount = "investment_reports__amount"
+        return self.annotate(
+            last_month=Sum(amount, filter=of(exact=previous)),
+            ytd_before=Sum(amount, filter=of(gte=january, lt=month), default=0),
+            month_amount=Sum(amount, filter=of(exact=month)),
+            month_version=Max("investment_reports__version", filter=of(exact=month)),
+        )
 
 
 class ProjectChildQuerySet(models.QuerySet):

@@ -137,10 +137,10 @@ def pickable(queryset, user, field: str = "region"):
 
 
 def check_in_scope(by, region, field: str = "region") -> None:
-    """Refuse ``by``'s write in ``region`` when it lies outside ``by``'s scope."""
+    """Refuse ``by``'s write in ``region`` (a region or its id) when it lies outside ``by``'s scope."""
     if by is None or not by.is_authenticated or region is None:
         return
-    if not in_scope(by, region.pk):
+    if not in_scope(by, getattr(region, "pk", region)):
         message = _("You can only write records of your own region.")
         raise ValidationError({field: ValidationError(message, code="outside_scope")})
 
@@ -149,4 +149,3 @@ def check_serves(region, record, field: str, message) -> None:
     """Refuse a unit, official or user (``record``) that does not serve the projects of ``region``."""
     if record is not None and not serves(region, record.region_id):
         raise ValidationError({field: ValidationError(message, code="other_region")})
-

@@ -5,6 +5,7 @@ repeats their rules. Stage changes are not here: they are in lifecycle.py.
 """
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -12,11 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projects import lifecycle
+from projects import lifecycle, scope
 from projects.audit import actor, apply_changes, check_version, field_error, lock, save_audited
 from projects.choices import Status
 from projects.models import AnnualTarget, Enterprise, InvestmentReport, Project, Region, StatusChange
 from projects.rollups import rollup_add, rollup_move_project
+from projects.templatetags.money import wan
 
 # Fields of a project that an edit may change. Stage, stage dates, status and
 # is_major have their own paths (lifecycle, project_cancel, save()).
@@ -259,6 +261,94 @@ def investment_report(
         raise
     rollup_add(region_id=project.region_id, month=month, delta=report.amount - previous_amount)
     return report
+
+
+@dataclass
+class MonthFigure:
+    """One project's figure for a month, as a month-end report gives it: the month's own
+    ``amount``, or the year-to-date total through the month (``ytd``, 1–N月累计), from which the
+    month is derived. ``version`` is that of the month's report as the reporter read it (0: they
+    saw none), so that a report someone else saved since is not overwritten unseen."""
+
+    project: Project
+    amount: Decimal | None = None
+    ytd: Decimal | None = None
+    version: int = 0
+
+
+class FiguresRefused(Exception):
+    """Some figures of a month-end report were refused, so none was saved: ``errors`` maps each
+    refused project's id to its ValidationError (code "stale" for a report changed since)."""
+
+    def __init__(self, errors: dict[int, ValidationError]):
+        super().__init__(f"{len(errors)} figure(s) refused")
+        self.errors = errors
+
+
+@transaction.atomic
+def investment_month_figures(
+    *, month: datetime.date, figures: list[MonthFigure], by
+) -> list[InvestmentReport]:
+    """Record one month's figures of many projects (a county's month-end report, 月报) in one
+    transaction: all of them, or none. Every refusal is collected (``FiguresRefused``) rather
+    than stopping at the first, so that a reporter sees them all at once.
+
+    A year-to-date total becomes the month's figure by subtracting the months before it in the
+    year as they are stored when saving, read under the projects' locks (every investment write
+    takes its project's lock): a correction of an earlier month made after the reporter loaded
+    the page is taken into account, so the stored months add up to the total typed. A total
+    below the months before is refused: a month is never negative.
+    """
+    month = first_of_month(month)
+    ids = sorted({figure.project.pk for figure in figures})
+    # All locked at once, in id order: investment_report locks one project at a time in the
+    # order of the rows, and two reports over the same projects in different orders (a grid by
+    # code, a ledger as it comes) would otherwise deadlock. It then re-locks each (already ours).
+    regions = dict(
+        Project.objects.filter(pk__in=ids).order_by("pk").select_for_update().values_list("pk", "region_id")
+    )
+    # Read after the locks (a statement of its own sees what committed before them).
+    before = dict(
+        Project.objects.filter(pk__in=ids).with_month_figures(month).values_list("pk", "ytd_before")
+    )
+    notes = dict(
+        InvestmentReport.objects.filter(project_id__in=ids, month=month).values_list("project_id", "note")
+    )
+    errors: dict[int, ValidationError] = {}
+    saved = []
+    for figure in figures:
+        project = figure.project
+        try:
+            scope.check_in_scope(by, regions[project.pk], field="project")
+            amount = figure.amount
+            if figure.ytd is not None:
+                amount = figure.ytd - before[project.pk]
+                if amount < 0:
+                    message = _below_earlier_months(before[project.pk])
+                    raise field_error("amount", message, code="below_earlier")
+            saved.append(
+                investment_report(
+                    project=project,
+                    month=month,
+                    amount=amount,
+                    by=by,
+                    # The grid has no note: a correction keeps the one the report has.
+                    note=notes.get(project.pk, ""),
+                    version=figure.version,
+                )
+            )
+        except ValidationError as exc:  # its savepoint is rolled back; the others go on
+            errors[project.pk] = exc
+    if errors:
+        raise FiguresRefused(errors)  # leaving the atomic block rolls back every figure
+    return saved
+
+
+def _below_earlier_months(ytd_before: Decimal) -> str:
+    return _(
+        "The year-to-date total is below the months before this one (%(before)s 万元): a month "
+        "cannot be negative. Correct the earlier month first, or enter this month's figure."
+    ) % {"before": wan(ytd_before)}
 
 
 # The figures of an annual target, which target_set replaces; the region and year identify it.

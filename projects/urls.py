@@ -2,13 +2,15 @@
 
 from django.urls import path
 
-from projects.views import edits, imports, pages
+from projects.views import edits, imports, monthly, pages
 
 app_name = "projects"
 
 urlpatterns = [
     path("", pages.project_list, name="list"),
     path("export.xlsx", pages.project_export, name="export"),
+    path("monthly/", monthly.month_end, name="monthly"),
+    path("monthly/export.xlsx", monthly.month_end_export, name="monthly_export"),
     path("new/", edits.project_create, name="create"),
     path("<int:pk>/", pages.project_detail, name="detail"),
     path("<int:pk>/edit/", edits.project_edit, name="edit"),

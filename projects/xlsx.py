@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -71,11 +72,18 @@ def as_of_line(*, money: bool) -> str:
 
 
 def table_response(
-    *, title: str, columns: list[Column], rows: Iterable, filename: str, money: bool = False
+    *,
+    title: str,
+    columns: list[Column],
+    rows: Iterable,
+    filename: str,
+    money: bool = False,
+    sheet_title: str | None = None,
 ) -> FileResponse:
-    """``rows`` (records, read one at a time) as one sheet of ``columns``, as an attachment."""
+    """``rows`` (records, read one at a time; a queryset in chunks) as one sheet of ``columns``,
+    as an attachment."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
+    sheet = workbook.create_sheet(title=(sheet_title or title)[:31])
     for number, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(number)].width = column.width
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"
@@ -90,7 +98,7 @@ def table_response(
     sheet.append([as_of_line(money=money)])
     sheet.append([bold_cell(sheet, column.title) for column in columns])
     last = HEADER_ROW
-    for record in rows:
+    for record in rows.iterator(chunk_size=CHUNK) if isinstance(rows, QuerySet) else rows:
         sheet.append([text_cell(sheet, column.value(record), column.number_format) for column in columns])
         last += 1
     sheet.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(columns))}{last}"

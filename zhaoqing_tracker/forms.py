@@ -1,6 +1,7 @@
 """What every form of the three interfaces (staff pages, admin, and their action pages) shares:
-the browser's date and month pickers, the hidden version a form was loaded at, and the one way a
-service's refusal (a ValidationError) gets back onto the form that asked for the write.
+the browser's date and month pickers, the money field (万元), the hidden version a form was loaded
+at, and the one way a service's refusal (a ValidationError) gets back onto the form that asked for
+the write.
 
 Forms only read input; the services decide. So every refusal is shown the same way: next to the
 field it names when the form has that field, otherwise above the form. A stale write (code
@@ -10,11 +11,15 @@ record's current one, so that sending it again is a decision taken with that sta
 """
 
 import datetime
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+
+from zhaoqing_tracker.money import AmountError, in_wan_text, parse_amount
 
 ISO_DATE = "%Y-%m-%d"
 STALE = "stale"
@@ -59,6 +64,75 @@ class MonthField(forms.DateField):
     def to_python(self, value):
         value = super().to_python(value)
         return value.replace(day=1) if isinstance(value, datetime.date) else value
+
+
+class MoneyInput(forms.TextInput):
+    """A text input for 万元 with a live echo under it ("= 3,860,000.00 元 · 0.04 亿元"), written by
+    static/js/money.js as the user types. The echo's wording comes from here, translated, so the
+    script has no text of its own; a page may add ``data-money-base`` (yuan) and the two
+    ``data-money-derived`` / ``data-money-negative`` texts to the input to echo ``typed − base``
+    as well (the month derived from a year-to-date total)."""
+
+    class Media:
+        js = ["js/money.js"]  # the admin includes a form's media; base.html loads it for the pages
+
+    def __init__(self, attrs=None):
+        super().__init__({"inputmode": "decimal", "autocomplete": "off", "data-money": "", **(attrs or {})})
+
+    def render(self, name, value, attrs=None, renderer=None):
+        html = super().render(name, value, attrs, renderer)
+        input_id = (attrs or {}).get("id") or self.attrs.get("id") or ""
+        return html + format_html(
+            '<output class="money-echo"{} aria-live="polite" data-echo="{}" data-invalid="{}" '
+            'data-precision="{}" data-max="{}" data-negative="{}"></output>',
+            format_html(' id="{}_echo" for="{}"', input_id, input_id) if input_id else "",
+            _("= %(yuan)s yuan · %(yi)s hundred million yuan"),
+            *(
+                MoneyField.default_error_messages[code]
+                for code in ("invalid", "precision", "max", "min_value")
+            ),
+        )
+
+
+class MoneyField(forms.Field):
+    """An amount typed in 万元 (the default: "386", "386.5", "386万"), 亿元 ("3.86亿") or 元
+    ("3,860,000元"), full-width digits and commas included (zhaoqing_tracker/money.py); cleaned to
+    Decimal yuan with 2 decimals, as stored. An initial value (yuan) is shown in 万元, so an edit
+    sends back what it was shown. Negative amounts are refused unless ``min_value=None``."""
+
+    widget = MoneyInput
+    default_error_messages = {
+        "invalid": _(
+            "Enter an amount in 10k yuan (万元), such as 386 or 386.5; “3.86亿” and “3,860,000元” "
+            "are understood too."
+        ),
+        "precision": _(
+            "Amounts are kept to the fen (0.01 yuan): at most 6 decimals in 万元, 10 in 亿元 and 2 in 元."
+        ),
+        "max": _("This amount is too large to store."),
+        "min_value": _("The amount cannot be negative."),
+    }
+
+    def __init__(self, *, min_value: Decimal | None = Decimal("0"), **kwargs):
+        self.min_value = min_value
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, Decimal):  # already yuan (an initial value handed back)
+            return value
+        try:
+            return parse_amount(str(value) if value is not None else "")
+        except AmountError as exc:
+            raise ValidationError(self.error_messages[exc.code], code=exc.code) from exc
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and self.min_value is not None and value < self.min_value:
+            raise ValidationError(self.error_messages["min_value"], code="min_value")
+
+    def prepare_value(self, value):
+        # What the form was given (yuan, a Decimal) is shown in 万元; what the user typed, as typed.
+        return in_wan_text(value) if isinstance(value, Decimal | int) else value
 
 
 def version_field(*, required=True):

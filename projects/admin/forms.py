@@ -4,6 +4,7 @@ project actions. How a service's refusal gets back onto them is zhaoqing_tracker
 from django import forms
 from django.contrib.admin.widgets import AdminDateWidget
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import AnnualTarget, Enterprise, InvestmentReport, Project
@@ -12,9 +13,18 @@ from zhaoqing_tracker.admin import (
     ServiceForm,
     ServiceSaveMixin,  # noqa: F401  (still imported from here by supervision/admin/problems.py)
 )
+from zhaoqing_tracker.forms import MoneyField
+
+
+def money_field(label):
+    """Money typed in 万元 here as on every page (DESIGN "Vocabulary"); the models keep yuan. The
+    label is capitalised as the admin does for a model field's verbose name."""
+    return MoneyField(label=capfirst(label))
 
 
 class ProjectAdminForm(ServiceForm):
+    planned_investment = money_field(_("planned investment (10k yuan)"))
+
     class Meta:
         model = Project
         fields = PROJECT_CREATE_FIELDS
@@ -34,6 +44,8 @@ class MonthFormMixin:
 
 
 class InvestmentReportAdminForm(MonthFormMixin, ServiceForm):
+    amount = money_field(_("amount (10k yuan)"))
+
     class Meta:
         model = InvestmentReport
         fields = ["project", "month", "amount", "note"]
@@ -41,6 +53,8 @@ class InvestmentReportAdminForm(MonthFormMixin, ServiceForm):
 
 
 class InvestmentReportInlineForm(MonthFormMixin, ServiceForm):
+    amount = money_field(_("amount (10k yuan)"))
+
     class Meta:
         model = InvestmentReport
         fields = ["month", "amount", "note"]
@@ -53,6 +67,9 @@ class InvestmentReportInlineForm(MonthFormMixin, ServiceForm):
 
 
 class AnnualTargetAdminForm(ServiceForm):
+    investment = money_field(_("investment target (10k yuan)"))
+    investment_h1 = money_field(_("first-half investment target (10k yuan)"))
+
     class Meta:
         model = AnnualTarget
         fields = ["region", "year", *TARGET_FIGURES]

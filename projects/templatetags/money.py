@@ -9,11 +9,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django import template
 from django.utils.translation import gettext as _
 
-register = template.Library()
+from zhaoqing_tracker.money import FEN as CENT
+from zhaoqing_tracker.money import WAN, YI
 
-WAN = Decimal("10000")
-YI = Decimal("100000000")
-CENT = Decimal("0.01")
+register = template.Library()
 
 
 def to_decimal(value) -> Decimal | None:

@@ -24,7 +24,7 @@ from projects.imports.services import may_import_any
 from projects.models import Project
 from projects.templatetags.money import WAN, in_unit
 from projects.xlsx import xlsx_response
-from zhaoqing_tracker.forms import DateInput
+from zhaoqing_tracker.forms import DateInput, MoneyField
 from zhaoqing_tracker.web import is_partial, login_required, page_of
 
 PAGE_SIZE = 50
@@ -109,9 +109,13 @@ def _shape_filter_form(form, user):
         form.fields[name].widget = forms.Select(choices=yes_no)
     for name in ("signed_after", "signed_before"):
         form.fields[name].widget = DateInput()
-    for name in ("investment_min", "investment_max"):
-        form.fields[name].widget = forms.TextInput(attrs={"inputmode": "decimal"})
-        form.fields[name].help_text = _("In yuan.")
+    # People type 万元 on the page (the API's filter, the same FilterSet, keeps yuan).
+    labels = {
+        "investment_min": _("planned investment at least (10k yuan)"),
+        "investment_max": _("planned investment at most (10k yuan)"),
+    }
+    for name, label in labels.items():
+        form.fields[name] = MoneyField(label=capfirst(label), required=False, min_value=None)
     form.fields["search"].widget = forms.TextInput(attrs={"type": "search"})
     # Incremental sync is for the API; the page still honours it in a pasted URL.
     form.fields["updated_after"].widget = forms.HiddenInput()

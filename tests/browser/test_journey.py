@@ -28,8 +28,8 @@ DESK = {"width": 1366, "height": 900}
 DAY = datetime.timedelta(days=1)
 
 PROJECT_NAME = "年产5万吨新型铝合金型材项目"
-PLANNED = "1500000000"  # 15 亿元: a major project
-INVESTMENT = "12500000"  # 1,250.00 万元
+PLANNED = "15亿"  # a major project; typed in 亿元 (万元 is the default unit)
+INVESTMENT = "1250"  # 万元
 INVESTMENT_WAN = Decimal("1250.00")
 PROBLEM = "厂区红线调整未获批复，影响厂房基础施工"  # short enough to be shown untruncated
 
@@ -143,6 +143,7 @@ def test_county_week_from_project_entry_to_verified_problem(
     expect(form.locator("#id_region"), "the staff's own region is preselected").to_have_value(str(region.pk))
     form.locator("#id_industry").select_option(str(industry.pk))
     form.locator("#id_planned_investment").fill(PLANNED)
+    expect(form.locator("#id_planned_investment_echo")).to_have_text("= 1,500,000,000.00 元 · 15.00 亿元")
     form.locator("#id_signed_on").fill(signed_on.isoformat())
     form.locator("button[type=submit]").click()
     expect(phone.locator("main .form-errors"), "the project form was refused").to_have_count(0)

@@ -66,7 +66,11 @@ def test_changing_a_project_goes_through_project_update(su_client, superuser, pr
     page = su_client.get(url(Project, "change", project.pk))
     data = changeform_data(page)
     assert "stage" not in data and "signed_on" not in data
-    data.update(name="改名后的项目", planned_investment="1000000000.00", stage="above_scale")
+    # Money in 万元 here as on every page, with the echo's script (the form's media).
+    assert data["planned_investment"] == "30000" and "Planned investment (10k yuan)" in page.content.decode()
+    assert "/static/js/money.js" in page.content.decode()
+    # 10 亿元, typed in 万元.
+    data.update(name="改名后的项目", planned_investment="100000", stage="above_scale")
     response = su_client.post(url(Project, "change", project.pk), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     project.refresh_from_db()
@@ -93,7 +97,7 @@ def test_saving_over_a_newer_change_is_refused(su_client, project):
 def test_inline_investment_report_is_saved_through_the_service(su_client, superuser, project, today):
     data = changeform_data(su_client.get(url(Project, "change", project.pk)))
     data["investment_reports-0-month"] = today.replace(day=15).isoformat()
-    data["investment_reports-0-amount"] = "2500000.00"
+    data["investment_reports-0-amount"] = "250"  # 万元
     data["investment_reports-0-note"] = "设备款"
     response = su_client.post(url(Project, "change", project.pk), data)
     assert response.status_code == 302, response.context["errors"]
@@ -104,7 +108,8 @@ def test_inline_investment_report_is_saved_through_the_service(su_client, superu
 
     # A correction of the same month changes that report.
     data = changeform_data(su_client.get(url(Project, "change", project.pk)))
-    data["investment_reports-0-amount"] = "3000000.00"
+    assert data["investment_reports-0-amount"] == "250"  # shown in 万元 as it was typed
+    data["investment_reports-0-amount"] = "3,000,000元"
     assert su_client.post(url(Project, "change", project.pk), data).status_code == 302
     report.refresh_from_db()
     assert (report.amount, report.version) == (Decimal("3000000"), 2)
@@ -114,7 +119,7 @@ def test_a_refused_inline_report_is_shown_on_its_row_and_nothing_is_saved(su_cli
     data = changeform_data(su_client.get(url(Project, "change", project.pk)))
     next_month = (today.replace(day=1) + 32 * DAY).replace(day=1)
     data.update({"name": "同时改名", "investment_reports-0-month": next_month.isoformat(),
-                 "investment_reports-0-amount": "100.00"})  # fmt: skip
+                 "investment_reports-0-amount": "0.01"})  # fmt: skip
     response = su_client.post(url(Project, "change", project.pk), data)
     assert response.status_code == 200
     (inline,) = [i for i in response.context["inline_admin_formsets"] if i.formset.model is InvestmentReport]
@@ -191,7 +196,7 @@ def test_a_bad_credit_code_shows_an_error_instead_of_saving(su_client, superuser
 
 
 def test_investment_report_admin_saves_through_the_service(su_client, superuser, project, today):
-    data = {"project": project.pk, "month": today.isoformat(), "amount": "800000", "note": ""}
+    data = {"project": project.pk, "month": today.isoformat(), "amount": "80", "note": ""}  # 万元
     assert su_client.post(url(InvestmentReport, "add"), data).status_code == 302
     report = InvestmentReport.objects.get()
     assert report.month == today.replace(day=1) and report.reported_by == superuser
@@ -201,26 +206,31 @@ def test_investment_report_admin_saves_through_the_service(su_client, superuser,
     assert "already has a report for this month" in str(response.context["adminform"].form.errors)
 
     data = changeform_data(su_client.get(url(InvestmentReport, "change", report.pk)))
-    data["amount"] = "900000"
+    assert report.amount == Decimal("800000") and data["amount"] == "80"
+    data["amount"] = "90"
     assert su_client.post(url(InvestmentReport, "change", report.pk), data).status_code == 302
     report.refresh_from_db()
     assert (report.amount, report.version, report.month) == (Decimal("900000"), 2, today.replace(day=1))
 
 
 def test_annual_target_admin_saves_through_the_service(su_client, superuser, region):
-    data = {"region": region.pk, "year": "2026", "investment": "1000", "investment_h1": "2000",
+    data = {"region": region.pk, "year": "2026", "investment": "0.1", "investment_h1": "0.2",  # 万元
             "signed": "0", "started": "0", "completed": "0", "in_production": "0"}  # fmt: skip
     response = su_client.post(url(AnnualTarget, "add"), data)
     assert response.status_code == 200  # the first half cannot exceed the year
     assert not AnnualTarget.objects.exists()
 
-    data["investment_h1"] = "400"
+    data["investment_h1"] = "0.04"
     assert su_client.post(url(AnnualTarget, "add"), data).status_code == 302
     target = AnnualTarget.objects.get()
     assert target.history.first().history_user == superuser
 
     data = changeform_data(su_client.get(url(AnnualTarget, "change", target.pk)))
-    data["investment"] = "5000"
+    data["investment"] = "0.5亿"
     assert su_client.post(url(AnnualTarget, "change", target.pk), data).status_code == 302
     target.refresh_from_db()
-    assert (target.investment, target.version) == (Decimal("5000"), 2)
+    assert (target.investment, target.investment_h1, target.version) == (
+        Decimal("50000000"),
+        Decimal("400"),
+        2,
+    )

@@ -80,7 +80,7 @@ def project_data(region, industry, today, **overrides):
         "park": "",
         "industry": industry.pk,
         "is_manufacturing": "on",
-        "planned_investment": "500000000.00",
+        "planned_investment": "5亿",
         "signed_on": today.isoformat(),
         "first_contact_on": "",
     }
@@ -156,7 +156,7 @@ def edit_data(project, **overrides):
         "park": "",
         "industry": project.industry_id,
         "is_manufacturing": "on",
-        "planned_investment": str(project.planned_investment),
+        "planned_investment": "30000",  # what the edit page shows: 万元
         "first_contact_on": "",
         "version": project.version,
     }
@@ -174,6 +174,7 @@ def test_editing_a_project(staff_client, project):
 
 
 def test_an_unchanged_edit_writes_nothing(staff_client, project):
+    assert input_value(staff_client.get(f"/projects/{project.pk}/edit/"), "planned_investment") == "30000"
     response = staff_client.post(f"/projects/{project.pk}/edit/", edit_data(project), follow=True)
     assert "Nothing was changed." in text(response)
     project.refresh_from_db()
@@ -181,14 +182,14 @@ def test_an_unchanged_edit_writes_nothing(staff_client, project):
 
 
 def test_a_stale_edit_keeps_what_was_typed_and_changes_nothing(staff_client, project, city_admin):
-    loaded = edit_data(project, name="我的改名", planned_investment="450000000.00")
+    loaded = edit_data(project, name="我的改名", planned_investment="45,000")
     services.project_update(project=project, by=city_admin, version=1, name="别人先改的名字")
     response = staff_client.post(f"/projects/{project.pk}/edit/", loaded)
     assert response.status_code == 200
     page = text(response)
     assert "Someone else changed this record while you were working on it." in page
     assert input_value(response, "name") == "我的改名"
-    assert input_value(response, "planned_investment") == "450000000.00"
+    assert input_value(response, "planned_investment") == "45,000"
     assert "别人先改的名字" in page  # the stored value, for comparison
     assert input_value(response, "version") == "2"
     project.refresh_from_db()

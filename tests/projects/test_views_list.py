@@ -33,6 +33,18 @@ def test_the_list_filters_with_the_shared_filterset_and_sorts(staff_client, make
     assert "200,000.00" in page and "20.00 hundred million yuan" in page
 
 
+def test_the_investment_filters_take_wan_as_every_money_input(staff_client, make_project):
+    big = make_project(name="大项目", planned_investment=Decimal("2000000000.00"))
+    small = make_project(name="小项目", planned_investment=Decimal("1000000.00"))
+    page = text(staff_client.get("/projects/", {"investment_min": "5000"}))  # 5,000 万元
+    assert big.code in page and small.code not in page
+    page = text(staff_client.get("/projects/", {"investment_max": "0.5亿"}))
+    assert small.code in page and big.code not in page
+    assert "Planned investment at most (10k yuan)" in page
+    page = text(staff_client.get("/projects/", {"investment_min": "386,5"}))
+    assert "Enter an amount in 10k yuan" in page and big.code not in page
+
+
 def test_a_bad_filter_shows_its_message_and_no_projects(staff_client, project):
     response = staff_client.get("/projects/", {"signed_after": "not-a-date"})
     assert response.status_code == 200

@@ -93,7 +93,7 @@ def test_a_cancelled_project_cannot_advance(staff_client, project, county_staff,
 def test_an_investment_report_keeps_the_decimal_exactly(staff_client, project, today):
     month = today.strftime("%Y-%m")
     response = staff_client.post(
-        f"/projects/{project.pk}/investment/", {"month": month, "amount": "12345678.91", "note": "设备款"}
+        f"/projects/{project.pk}/investment/", {"month": month, "amount": "1234.567891", "note": "设备款"}
     )
     assert response.status_code == 302
     assert response["Location"].endswith(f"/projects/{project.pk}/#investment")
@@ -116,15 +116,15 @@ def test_the_investment_form_uses_a_month_picker_and_refuses_the_future(staff_cl
 def test_reporting_a_month_that_already_has_a_figure_asks_first(staff_client, project, city_admin, today):
     services.investment_report(project=project, month=today, amount=Decimal("100.00"), by=city_admin)
     url = f"/projects/{project.pk}/investment/"
-    response = staff_client.post(url, {"month": today.strftime("%Y-%m"), "amount": "200.00", "version": ""})
+    response = staff_client.post(url, {"month": today.strftime("%Y-%m"), "amount": "0.02", "version": ""})
     assert response.status_code == 200
     assert "Someone else changed this record while you were working on it." in text(response)
     assert "Stored figure for " + today.strftime("%Y-%m") in text(response)
-    assert input_value(response, "amount") == "200.00"
+    assert input_value(response, "amount") == "0.02"
     assert InvestmentReport.objects.get().amount == Decimal("100.00")
     again = {
         "month": today.strftime("%Y-%m"),
-        "amount": "200.00",
+        "amount": "0.02",
         "version": input_value(response, "version"),
     }
     assert staff_client.post(url, again).status_code == 302
@@ -134,5 +134,5 @@ def test_reporting_a_month_that_already_has_a_figure_asks_first(staff_client, pr
 def test_the_correct_link_loads_the_stored_figure(staff_client, project, county_staff, today):
     services.investment_report(project=project, month=today, amount=Decimal("300.50"), by=county_staff)
     response = staff_client.get(f"/projects/{project.pk}/investment/", {"month": today.strftime("%Y-%m")})
-    assert input_value(response, "amount") == "300.50"
+    assert input_value(response, "amount") == "0.03005"  # 万元, exactly the stored 300.50 元
     assert input_value(response, "version") == "1"
