@@ -170,7 +170,8 @@ def main() -> None:
     print(f"read floor (openpyxl, rows only)  {floor:7.2f} s")
     print(
         f"preview                          {preview_s:7.2f} s  target ≤ {PREVIEW_TARGET_S * scale:.1f} s"
-        f"  ratio to target {preview_s / (PREVIEW_TARGET_S * scale):.2f}  ratio to floor {preview_s / floor:.1f}"
+        f"  ratio to target {preview_s / (PREVIEW_TARGET_S * scale):.2f}"
+        f"  ratio to floor {preview_s / floor:.1f}"
     )
     print(
         f"confirm (write every row)        {commit_s:7.2f} s  target ≤ {COMMIT_TARGET_S * scale:.1f} s"
@@ -181,7 +182,8 @@ def main() -> None:
         f" of {args.rows:,}"
     )
     print(
-        f"preview peak memory: {args.rows // 5:,} rows {peaks[0]:.1f} MiB, {args.rows:,} rows {peaks[1]:.1f} MiB"
+        f"preview peak memory: {args.rows // 5:,} rows {peaks[0]:.1f} MiB,"
+        f" {args.rows:,} rows {peaks[1]:.1f} MiB"
         f"  (ratio {peaks[1] / peaks[0]:.2f} for 5x the rows)"
     )
 
