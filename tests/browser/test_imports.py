@@ -12,11 +12,10 @@ from playwright.sync_api import expect
 
 from projects.choices import Role
 from projects.models import Project
+from tests.fixtures.browser import assert_no_browser_errors, sign_in
 from tests.fixtures.ledgers import XLSX, county_rows, messy_ledger
 
-from .conftest import assert_no_browser_errors, sign_in
-
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 PHONE = {"width": 360, "height": 740}
 DAY = datetime.timedelta(days=1)

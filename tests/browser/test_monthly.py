@@ -16,11 +16,10 @@ from playwright.sync_api import expect
 from projects import services
 from projects.choices import Role
 from projects.models import InvestmentReport
+from tests.fixtures.browser import assert_no_browser_errors, sign_in
 from tests.fixtures.money import ACCEPTED, REFUSED
 
-from .conftest import assert_no_browser_errors, sign_in
-
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 @pytest.fixture
