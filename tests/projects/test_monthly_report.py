@@ -393,7 +393,7 @@ def test_the_export_is_the_grid_as_a_workbook_in_wan(staff_client, three, nov, r
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == f"Month-end investment report, {region}, {nov:%Y-%m}"
-    assert rows[1][0].startswith("As of ") and rows[1][0].endswith("money in 万元")
+    assert rows[1][0].startswith("As of ") and rows[1][0].endswith("Unit: 10k yuan (万元)")
     assert rows[2] == (
         "Project code",
         "Project name",
