@@ -15,9 +15,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from projects.choices import Stage, Status
+from zhaoqing_tracker.money import WAN, YI, YUAN, AmountError, parse_amount
 
-UNITS = {"yuan": Decimal("1"), "wan": Decimal("10000"), "yi": Decimal("100000000")}
-CENT = Decimal("0.01")
+UNITS = {"yuan": YUAN, "wan": WAN, "yi": YI}
 # What bureaus write for "nothing here".
 BLANKS = {"", "-", "—", "——", "–", "/", "／", "无", "暂无", "none", "n/a", "na", "null", "\\"}
 # Unit words as they appear in unit lines, headers and typed amounts.
@@ -36,37 +36,33 @@ def is_blank(value) -> bool:
 
 
 def money(value, unit: str) -> Decimal | None:
-    """Decimal yuan from a cell in ``unit`` (wan, yuan, yi); a typed unit (386万, 3.86亿元) wins."""
+    """Decimal yuan from a cell in ``unit`` (wan, yuan, yi); a typed unit (386万, 3.86亿元) wins.
+
+    Text is read as the browser's money field reads it (zhaoqing_tracker/money.py); a number cell
+    is read as Excel showed it: a float through ``repr``, its shortest exact text."""
     if is_blank(value):
         return None
     if isinstance(value, bool):
         raise ValueError(_("Enter an amount."))
     if isinstance(value, float):
-        text = repr(value)
+        text = format(Decimal(repr(value)), "f")
     elif isinstance(value, int | Decimal):
-        text = str(value)
+        text = format(Decimal(value), "f")
     else:
-        text = normalise(value).replace(",", "").replace(" ", "")
-        for word in sorted(UNIT_WORDS, key=len, reverse=True):
-            if text.endswith(word):
-                text, unit = text[: -len(word)], UNIT_WORDS[word]
-                break
+        text = normalise(value).replace(" ", "")
     try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(_("“%(value)s” is not an amount.") % {"value": value}) from None
-    if not amount.is_finite():
-        raise ValueError(_("“%(value)s” is not an amount.") % {"value": value})
-    if amount < 0:
+        yuan = parse_amount(text, UNITS[unit])
+    except AmountError as error:
+        messages = {
+            "precision": _("“%(value)s” is more precise than a fen (0.01 yuan)."),
+            "max": _("“%(value)s” is too large for an amount."),
+        }
+        raise ValueError(
+            messages.get(error.code, _("“%(value)s” is not an amount.")) % {"value": value}
+        ) from None
+    if yuan < 0:
         raise ValueError(_("An amount cannot be negative."))
-    yuan = amount * UNITS[unit]
-    # The model holds 16 digits with 2 decimals: under 10^14 yuan (checked before quantize,
-    # which cannot even represent a figure like 1e999 at a fen's precision).
-    if yuan >= Decimal("1e14"):
-        raise ValueError(_("“%(value)s” is too large for an amount.") % {"value": value})
-    if yuan != yuan.quantize(CENT):
-        raise ValueError(_("“%(value)s” is more precise than a fen (0.01 yuan).") % {"value": value})
-    return yuan.quantize(CENT)
+    return yuan
 
 
 _DATE_PATTERNS = [
