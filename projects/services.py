@@ -53,10 +53,15 @@ def enterprise_create(*, name: str, credit_code: str = "", by) -> Enterprise:
 
 
 @transaction.atomic
-def enterprise_update(*, enterprise: Enterprise, name: str, credit_code: str = "", by) -> Enterprise:
-    enterprise.name = name
-    enterprise.credit_code = credit_code.strip().upper()
-    return save_audited(enterprise, by=by, reason="edited")
+def enterprise_update(
+    *, enterprise: Enterprise, name: str, credit_code: str = "", by, version: int | None = None
+) -> Enterprise:
+    """Correct an enterprise's name or credit code; an unchanged enterprise writes nothing."""
+    enterprise = lock(enterprise, version)
+    if apply_changes(enterprise, {"name": name, "credit_code": (credit_code or "").strip().upper()}):
+        enterprise.version += 1
+        save_audited(enterprise, by=by, reason="edited")
+    return enterprise
 
 
 @transaction.atomic
