@@ -230,6 +230,13 @@ def investment_report(
     # The project's row lock orders this report against a concurrent cancellation
     # or move, so the rollup never counts a report of a cancelled project.
     project = lock(project)
+    if month < first_of_month(project.signed_on):
+        raise field_error(
+            "month",
+            _("The project was signed in %(signed)s; investment cannot be reported for a month before that.")
+            % {"signed": f"{project.signed_on:%Y-%m}"},
+            code="before_signing",
+        )
     if project.status == Status.CANCELLED:
         raise ValidationError(_("A cancelled project takes no investment reports."), code="cancelled")
     # Read under the project's lock: of two writers of the same month, the second sees the
