@@ -166,7 +166,7 @@ def build(url: str, scale: float) -> dict:
         load(
             "enterprises",
             "projects_enterprise",
-            ["id", "name", "credit_code", "created_at", "updated_at"],
+            ["id", "name", "credit_code", "version", "created_at", "updated_at"],
             gen.enterprises(),
         )
         load("projects", "projects_project", Generator.PROJECT_COLUMNS, gen.projects())

@@ -64,28 +64,6 @@ PROVINCES = [
     ("65", "新疆"),
 ]
 CITIES = 333
-INDUSTRIES = [
-    ("new-energy", "新能源", "New energy"),
-    ("ev", "新能源汽车", "Electric vehicles"),
-    ("electronics", "电子信息", "Electronics"),
-    ("semiconductors", "半导体", "Semiconductors"),
-    ("equipment", "高端装备", "Advanced equipment"),
-    ("materials", "新材料", "New materials"),
-    ("biomedicine", "生物医药", "Biomedicine"),
-    ("metal", "金属加工", "Metal processing"),
-    ("furniture", "家具制造", "Furniture"),
-    ("food", "食品饮料", "Food and drink"),
-    ("textiles", "纺织服装", "Textiles"),
-    ("chemicals", "精细化工", "Fine chemicals"),
-    ("building", "建筑材料", "Building materials"),
-    ("paper", "造纸印刷", "Paper and printing"),
-    ("plastics", "塑料制品", "Plastics"),
-    ("appliances", "家用电器", "Home appliances"),
-    ("logistics-equipment", "物流装备", "Logistics equipment"),
-    ("batteries", "储能电池", "Batteries"),
-    ("hydrogen", "氢能", "Hydrogen"),
-    ("agri-processing", "农产品加工", "Agricultural processing"),
-]
 KIND_SUFFIX = {"district": "区", "county": "县", "county_city": "市", "functional_zone": "高新区"}
 PROBLEM_CATEGORIES = [
     "land_use",
@@ -222,25 +200,22 @@ class Generator:
         self.region_cum = list(itertools.accumulate(weights))
 
     def industries_units(self, conn) -> None:
-        Copier(conn).copy(
-            "projects_industry",
-            ["id", "code", "name", "name_en"],
-            (f"{i}\t{c}\t{n}\t{e}\n" for i, (c, n, e) in enumerate(INDUSTRIES, start=1)),
-        )
+        # The industries are the migration's (the GB/T 4754 divisions and the strategic ones).
+        self.industry_ids = [row[0] for row in conn.execute("SELECT id FROM projects_industry ORDER BY code")]
         base = conn.execute("SELECT COALESCE(max(id), 0) FROM supervision_unit").fetchone()[0]
         self.unit_ids = [base + i + 1 for i in range(len(self.ranked))]
         Copier(conn).copy(
             "supervision_unit",
-            ["id", "name", "name_en", "region_id"],
+            ["id", "name", "name_en", "region_id", "version"],
             (
-                f"{self.unit_ids[i]}\t自然资源局\tNatural Resources Bureau\t{rid}\n"
+                f"{self.unit_ids[i]}\t自然资源局\tNatural Resources Bureau\t{rid}\t1\n"
                 for i, (rid, _code) in enumerate(self.ranked)
             ),
         )
 
     def enterprises(self):
         for eid in range(1, self.n_enterprises + 1):
-            yield f"{eid}\t企业{eid:07d}有限公司\t\t{TIMESTAMP}\t{TIMESTAMP}\n"
+            yield f"{eid}\t企业{eid:07d}有限公司\t\t1\t{TIMESTAMP}\t{TIMESTAMP}\n"
 
     # projects ----------------------------------------------------------------
 
@@ -256,7 +231,8 @@ class Generator:
         # (probability of reaching the stage, gap in days after the previous one)
         steps = [(0.85, 30, 240), (0.85, 10, 150), (0.75, 150, 600), (0.85, 10, 150), (0.6, 90, 450)]
         stages = ["signed", "land_supplied", "started", "completed", "in_production", "above_scale"]
-        n_industries = len(INDUSTRIES)
+        industry_ids = self.industry_ids
+        n_industries = len(industry_ids)
         for pid in range(1, self.n_projects + 1):
             r = bisect.bisect_left(cum, rand() * total)
             region_id, region_code = ranked[r]
@@ -292,7 +268,7 @@ class Generator:
                 + "\t".join(stage_dates)
                 + f"\t{('active', 'stalled', 'cancelled')[status]}\t{'t' if major else 'f'}\t1\t"
                 f"{signed_date} 09:00:00+08\t{TIMESTAMP}\t{(pid - 1) // PROJECTS_PER_ENTERPRISE + 1}\t"
-                f"{randint(1, n_industries)}\t\\N\t{region_id}\n"
+                f"{industry_ids[randint(1, n_industries) - 1]}\t\\N\t{region_id}\n"
             )
 
     PROJECT_COLUMNS = [

@@ -17,7 +17,8 @@ from django_filters.fields import IsoDateTimeField
 from drf_spectacular.drainage import set_override
 
 from projects.choices import RegionKind, Stage, Status
-from projects.models import MONEY, AnnualTarget, Industry, InvestmentReport, Project, Region
+from projects.industries import division_ids
+from projects.models import MONEY, AnnualTarget, Enterprise, Industry, InvestmentReport, Project, Region
 from projects.scope import subtree_ids
 
 
@@ -83,6 +84,27 @@ class RegionFilter(SchemaMixin, django_filters.ModelChoiceFilter):
 
 class CodeFilter(SchemaMixin, django_filters.ModelChoiceFilter):
     """A related record by its code (``to_field_name``); an unknown code is a 400."""
+
+
+class IndustryFilter(CodeFilter):
+    """An industry by its code, with the strategic industries under it (C36 includes 新能源汽车)."""
+
+    def __init__(self, *args, prefix: str = "industry", **kwargs):
+        self.prefix = prefix
+        kwargs.setdefault("queryset", Industry.objects.all())
+        kwargs.setdefault("to_field_name", "code")
+        kwargs.setdefault("label", _("industry"))
+        kwargs.setdefault(
+            "help_text",
+            _("Industry code, e.g. C36 or new-energy-vehicles; a division includes the industries under it."),
+        )
+        kwargs.setdefault("error_messages", {"invalid_choice": _("Unknown industry code.")})
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value in django_filters.constants.EMPTY_VALUES:
+            return qs
+        return qs.filter(**{f"{self.prefix}__in": division_ids(value)})
 
 
 class MonthFilter(django_filters.DateFilter):
@@ -173,13 +195,7 @@ class ProjectFilterSet(django_filters.FilterSet):
         choices=Stage.choices, label=_("stage"), help_text=_("Current stage.")
     )
     status = django_filters.ChoiceFilter(choices=Status.choices, label=_("status"), help_text=_("Status."))
-    industry = CodeFilter(
-        queryset=Industry.objects.all(),
-        to_field_name="code",
-        label=_("industry"),
-        help_text=_("Industry code, e.g. new-materials."),
-        error_messages={"invalid_choice": _("Unknown industry code.")},
-    )
+    industry = IndustryFilter()
     is_major = BooleanFilter(
         label=_("major project"), help_text=_("true: planned investment of at least 1,000,000,000 yuan.")
     )
@@ -273,3 +289,56 @@ class AnnualTargetFilterSet(django_filters.FilterSet):
     class Meta:
         model = AnnualTarget
         fields = []
+
+
+class IndustryFilterSet(django_filters.FilterSet):
+    parent = IndustryFilter(
+        prefix="parent",
+        label=_("division"),
+        help_text=_("GB/T 4754 division code, e.g. C38: the strategic industries under it."),
+    )
+    is_division = BooleanFilter(
+        field_name="parent",
+        lookup_expr="isnull",
+        label=_("division"),
+        help_text=_("true: only the GB/T 4754 divisions (C13 … C43); false: only the industries under them."),
+    )
+    name = django_filters.CharFilter(
+        method="filter_name",
+        max_length=100,
+        label=_("name"),
+        help_text=_("Part of the Chinese or English name (any case)."),
+    )
+
+    class Meta:
+        model = Industry
+        fields = []
+
+    def filter_name(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(name__icontains=value) | Q(name_en__icontains=value)) if value else queryset
+
+
+class EnterpriseFilterSet(django_filters.FilterSet):
+    name = django_filters.CharFilter(
+        field_name="name",
+        lookup_expr="icontains",
+        max_length=200,
+        label=_("name"),
+        help_text=_("Part of the enterprise's name (any case)."),
+    )
+    credit_code = django_filters.CharFilter(
+        method="filter_credit_code",
+        max_length=18,
+        label=_("unified social credit code"),
+        help_text=_("The 18-character unified social credit code (any case)."),
+    )
+
+    class Meta:
+        model = Enterprise
+        fields = []
+
+    def filter_credit_code(self, queryset, name, value):
+        # Stored upper-case (services.enterprise_create), typed either way.
+        value = value.strip().upper()
+        return queryset.filter(credit_code=value) if value else queryset

@@ -128,12 +128,19 @@ def advance_through(
     import): each stage is one ``advance``, so each is checked and audited as if typed in
     turn. The dated stages must follow on without a gap (a date for 开工 without one for 供地
     is refused); stages at or before the current one are left alone (the caller compares them).
+    A refused date is an error on that stage's date field (``started_on``), not on ``on``: the
+    caller sent several dates and needs to know which one.
     """
     dates = {Stage(stage): on for stage, on in stage_dates.items() if on}
     locked = _lock(project, version)
     stage = locked.stage_enum.next
     while stage is not None and stage in dates:
-        locked = advance(project=locked, stage=stage, on=dates.pop(stage), note=note, by=by)
+        try:
+            locked = advance(project=locked, stage=stage, on=dates.pop(stage), note=note, by=by)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict") and "on" in exc.error_dict:
+                raise ValidationError({stage.date_field: exc.error_dict["on"]}) from exc
+            raise
         stage = stage.next
     later = [s for s in dates if s.index > locked.stage_enum.index]
     if later:

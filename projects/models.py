@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from projects.choices import STAGE_DATE_FIELDS, RegionKind, Role, Stage, Status
 from projects.querysets import (
+    CityWideQuerySet,
     ProjectChildQuerySet,
     ProjectQuerySet,
     RegionChildQuerySet,
@@ -141,10 +142,33 @@ class Park(BilingualNameMixin, models.Model):
 
 
 class Industry(BilingualNameMixin, models.Model):
-    code = models.SlugField(_("code"), max_length=40, unique=True)
+    """An industry of two levels: a division of the national classification GB/T 4754-2017
+    (C13 … C43, no parent), and under it the city's strategic industries (新能源汽车 under C36).
+    Both come with the migrations (0007_national_industries); the city admin adds more."""
+
+    code = models.SlugField(
+        _("code"),
+        max_length=40,
+        unique=True,
+        help_text=_(
+            "GB/T 4754 division code (C36), or a short code of letters and hyphens (energy-storage)."
+        ),
+    )
     name = models.CharField(_("name (Chinese)"), max_length=50, unique=True)
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("division"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text=_("The GB/T 4754 division a strategic industry belongs to; empty for a division."),
+    )
+    # Optimistic concurrency (ETag / If-Match in the API): every write through a service bumps it.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
+    objects = CityWideQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -162,9 +186,11 @@ class Enterprise(models.Model):
         validators=[validate_credit_code],
         help_text=_("18 characters; may stay empty until the company is registered."),
     )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    objects = CityWideQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -12,6 +12,14 @@ from projects import scope
 from projects.choices import Status
 
 
+class CityWideQuerySet(models.QuerySet):
+    """Reference rows every signed-in user reads whole (industries, enterprises): they belong to
+    no region, and a project of any region names them."""
+
+    def visible_to(self, user):
+        return self if user is not None and user.is_authenticated else self.none()
+
+
 class RegionQuerySet(models.QuerySet):
     def ranked(self):
         return self.filter(is_ranked=True)

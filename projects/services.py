@@ -55,10 +55,15 @@ def enterprise_create(*, name: str, credit_code: str = "", by) -> Enterprise:
 
 
 @transaction.atomic
-def enterprise_update(*, enterprise: Enterprise, name: str, credit_code: str = "", by) -> Enterprise:
-    enterprise.name = name
-    enterprise.credit_code = credit_code.strip().upper()
-    return save_audited(enterprise, by=by, reason="edited")
+def enterprise_update(
+    *, enterprise: Enterprise, name: str, credit_code: str = "", by, version: int | None = None
+) -> Enterprise:
+    """Correct an enterprise's name or credit code; an unchanged enterprise writes nothing."""
+    enterprise = lock(enterprise, version)
+    if apply_changes(enterprise, {"name": name, "credit_code": (credit_code or "").strip().upper()}):
+        enterprise.version += 1
+        save_audited(enterprise, by=by, reason="edited")
+    return enterprise
 
 
 @transaction.atomic
@@ -230,6 +235,13 @@ def investment_report(
     # The project's row lock orders this report against a concurrent cancellation
     # or move, so the rollup never counts a report of a cancelled project.
     project = lock(project)
+    if month < first_of_month(project.signed_on):
+        raise field_error(
+            "month",
+            _("The project was signed in %(signed)s; investment cannot be reported for a month before that.")
+            % {"signed": f"{project.signed_on:%Y-%m}"},
+            code="before_signing",
+        )
     if project.status == Status.CANCELLED:
         raise ValidationError(_("A cancelled project takes no investment reports."), code="cancelled")
     # Read under the project's lock: of two writers of the same month, the second sees the

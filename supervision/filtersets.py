@@ -7,6 +7,7 @@ projects/filtersets.py, so that every list reads them the same way.
 import datetime
 
 import django_filters
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
@@ -22,7 +23,7 @@ from supervision.choices import (
     Severity,
     WarningColour,
 )
-from supervision.models import Bulletin, Milestone, Problem, ServiceLog, ServiceTeam, SupervisionVisit
+from supervision.models import Bulletin, Milestone, Problem, ServiceLog, ServiceTeam, SupervisionVisit, Unit
 
 
 def visible_projects(request):
@@ -179,3 +180,29 @@ class BulletinFilterSet(django_filters.FilterSet):
     class Meta:
         model = Bulletin
         fields = []
+
+
+class UnitFilterSet(django_filters.FilterSet):
+    region = RegionFilter(
+        help_text=_("6-digit region code: the units of that region and the regions under it.")
+    )
+    city_level = BooleanFilter(
+        field_name="region",
+        lookup_expr="isnull",
+        label=_("city-level"),
+        help_text=_("true: only the city-level units (no region); false: only the units of a region."),
+    )
+    name = django_filters.CharFilter(
+        method="filter_name",
+        max_length=100,
+        label=_("name"),
+        help_text=_("Part of the Chinese or English name (any case)."),
+    )
+
+    class Meta:
+        model = Unit
+        fields = []
+
+    def filter_name(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(name__icontains=value) | Q(name_en__icontains=value)) if value else queryset

@@ -46,6 +46,8 @@ class Unit(BilingualNameMixin, models.Model):
         related_name="units",
         help_text=_("Empty for city-level departments."),
     )
+    # Optimistic concurrency (ETag / If-Match in the API): every write through a service bumps it.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     objects = RegionChildQuerySet.as_manager()
     history = HistoricalRecords()

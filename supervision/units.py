@@ -36,13 +36,16 @@ def unit_create(*, name: str, by, name_en: str = "", region=None) -> Unit:
 
 
 @transaction.atomic
-def unit_update(*, unit: Unit, name: str, by, name_en: str = "", region=None) -> Unit:
+def unit_update(
+    *, unit: Unit, name: str, by, name_en: str = "", region=None, version: int | None = None
+) -> Unit:
     """Rename a unit or move it to another region; an unchanged unit writes nothing."""
-    unit = lock(unit)
+    unit = lock(unit, version)
     if region is not None and region.pk != unit.region_id:
         _check_people_of_unit(unit=unit, region=region)
     changes = {"name": (name or "").strip(), "name_en": (name_en or "").strip(), "region": region}
     if apply_changes(unit, changes):
+        unit.version += 1
         save_audited(unit, by=by, reason="edited")
     return unit
 

@@ -5,12 +5,11 @@ Writes that have a service go through it (house rule 2); stages move only throug
 changelist actions, which call lifecycle (house rule 1). County users see and choose
 only rows of their own region (``visible_to``), as in the API."""
 
-
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from projects import services
+from projects import industries, services
 from projects.admin.actions import PROJECT_ACTIONS
 from projects.admin.base import BaseAdmin, RegionFilter, ScopedAdmin, wan_yuan
 from projects.admin.forms import (
@@ -57,10 +56,41 @@ class ParkAdmin(ScopedAdmin):
     list_select_related = ("region",)
 
 
+class DivisionFilter(admin.SimpleListFilter):
+    title = _("level")
+    parameter_name = "level"
+
+    def lookups(self, request, model_admin):
+        return [("division", _("GB/T 4754 divisions")), ("strategic", _("industries under a division"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("division", "strategic"):
+            return queryset.filter(parent__isnull=self.value() == "division")
+        return queryset
+
+
 @admin.register(Industry)
-class IndustryAdmin(BaseAdmin):
-    list_display = ("code", "name", "name_en")
+class IndustryAdmin(ServiceSaveMixin, BaseAdmin):
+    list_display = ("code", "name", "name_en", "parent")
+    list_filter = (DivisionFilter,)
+    list_select_related = ("parent",)
     search_fields = ("code", "name", "name_en")
+    fields = ("code", "name", "name_en", "parent")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Projects, the API and the imports name an industry by its code.
+        return ("code",) if obj is not None else ()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "parent":
+            kwargs["queryset"] = Industry.objects.filter(parent__isnull=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_via_service(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in ("name", "name_en", "parent")}
+        if change:
+            return industries.industry_update(industry=obj, by=request.user, **fields)
+        return industries.industry_create(code=form.cleaned_data["code"], by=request.user, **fields)
 
 
 @admin.register(Enterprise)
@@ -282,5 +312,3 @@ class AnnualTargetAdmin(ServiceSaveMixin, NoDeleteMixin, ScopedAdmin):
             by=request.user,
             version=form.cleaned_data.get("loaded_version") if change else None,
         )
-
-

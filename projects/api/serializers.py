@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from projects import services
-from projects.choices import Stage
+from projects import lifecycle, services
+from projects.choices import STAGE_DATE_FIELDS, Stage
 from projects.models import MONEY, Enterprise, Industry, Park, Project, Region
 from projects.validators import validate_credit_code
 from zhaoqing_tracker.api.fields import RegionCodeField, ScopedPrimaryKeyField, SlugField
@@ -169,7 +169,7 @@ PROJECT_EXAMPLE = {
     "enterprise": {"id": 8, "name": "肇庆某新材料有限公司", "credit_code": "91441200MA4UJ8XW24"},
     "region": "441202",
     "park": None,
-    "industry": "new-materials",
+    "industry": "C26",
     "is_manufacturing": True,
     "planned_investment": "300000000.00",
     "first_contact_on": "2024-11-20",
@@ -188,11 +188,11 @@ PROJECT_EXAMPLE = {
 }
 
 
+# The dates of the stages after signing: a create may carry them (the project reaches its stage
+# in the same call, each stage an audited advance); afterwards only advance and revert change them.
+STAGE_DATE_INPUTS = STAGE_DATE_FIELDS[1:]
 # What a client reads of a project but changes only through the actions (lifecycle, status).
-PROJECT_RECORD_FIELDS = (
-    *("stage", "land_supplied_on", "started_on", "completed_on", "in_production_on", "above_scale_on"),
-    *("status", "is_major", "version", "created_at", "updated_at"),
-)
+PROJECT_RECORD_FIELDS = ("stage", "status", "is_major", "version", "created_at", "updated_at")
 
 
 @extend_schema_serializer(
@@ -205,7 +205,7 @@ PROJECT_RECORD_FIELDS = (
                 "name": "年产10万吨新材料项目",
                 "enterprise": {"name": "肇庆某新材料有限公司", "credit_code": "91441200MA4UJ8XW24"},
                 "region": "441202",
-                "industry": "new-materials",
+                "industry": "C26",
                 "planned_investment": "300000000.00",
                 "signed_on": "2025-01-15",
             },
@@ -219,11 +219,26 @@ PROJECT_RECORD_FIELDS = (
                 "enterprise": {"id": 8},
                 "region": "441202",
                 "park": None,
-                "industry": "new-materials",
+                "industry": "C26",
                 "is_manufacturing": True,
                 "planned_investment": "1200000000.00",
                 "first_contact_on": "2024-11-20",
                 "signed_on": "2025-01-15",
+            },
+        ),
+        OpenApiExample(
+            "A project entered with its history",
+            summary="Create at its current stage: one audited advance per dated stage",
+            request_only=True,
+            value={
+                "name": "年产2GWh储能电池项目",
+                "enterprise": {"id": 8},
+                "region": "441203",
+                "industry": "energy-storage",
+                "planned_investment": "1500000000.00",
+                "signed_on": "2024-03-18",
+                "land_supplied_on": "2024-05-06",
+                "started_on": "2024-07-01",
             },
         ),
         OpenApiExample("A project", response_only=True, value=PROJECT_EXAMPLE),
@@ -258,7 +273,7 @@ class ProjectSerializer(serializers.ModelSerializer):
     industry = SlugField(
         slug_field="code",
         queryset=Industry.objects.all(),
-        help_text=_("Industry code, e.g. new-materials."),
+        help_text=_("Industry code (GET /api/v1/industries/), e.g. C26 or new-energy-vehicles."),
     )
     planned_investment = money_field(
         _("Planned investment in yuan, a decimal string with 2 decimals, not negative.")
@@ -270,9 +285,47 @@ class ProjectSerializer(serializers.ModelSerializer):
         )
     )
 
+    land_supplied_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "Date land was supplied (供地). On create, optional: the project is advanced to each dated "
+            "stage in turn. Afterwards it changes only through advance and revert."
+        ),
+    )
+    started_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "Date construction started (开工); on create optional (needs land_supplied_on), then read-only."
+        ),
+    )
+    completed_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "Date construction was completed (竣工); on create optional (needs started_on), then read-only."
+        ),
+    )
+    in_production_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "Date production started (投产); on create optional (needs completed_on), then read-only."
+        ),
+    )
+    above_scale_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "Date it became above designated size (上规); on create optional (needs in_production_on), "
+            "then read-only."
+        ),
+    )
+
     class Meta:
         model = Project
-        fields = ["id", *services.PROJECT_CREATE_FIELDS, *PROJECT_RECORD_FIELDS]
+        fields = ["id", *services.PROJECT_CREATE_FIELDS, *STAGE_DATE_INPUTS, *PROJECT_RECORD_FIELDS]
         read_only_fields = ["id", *PROJECT_RECORD_FIELDS]
         extra_kwargs = {
             "id": {"help_text": _("Project id.")},
@@ -280,13 +333,6 @@ class ProjectSerializer(serializers.ModelSerializer):
             "is_manufacturing": {"help_text": _("Whether it is a manufacturing project (default true).")},
             "first_contact_on": {"help_text": _("Date of first contact, not after signing; may be null.")},
             "stage": {"help_text": _("Current stage; changes only through the advance and revert actions.")},
-            "land_supplied_on": {"help_text": _("Date land was supplied (供地); set by advance.")},
-            "started_on": {"help_text": _("Date construction started (开工); set by advance.")},
-            "completed_on": {"help_text": _("Date construction was completed (竣工); set by advance.")},
-            "in_production_on": {"help_text": _("Date production started (投产); set by advance.")},
-            "above_scale_on": {
-                "help_text": _("Date it became above designated size (上规); set by advance.")
-            },
             "status": {"help_text": _("active, stalled (半拉子) or cancelled (清退, not counted).")},
             "is_major": {"help_text": _("Major project: planned investment of at least 1,000,000,000 yuan.")},
             "version": {"help_text": _("Bumped by every change; also the ETag. Send it back in If-Match.")},
@@ -298,9 +344,15 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         immutable(self, attrs, ["code", "signed_on"], _("This cannot be changed once the project exists."))
+        immutable(
+            self,
+            attrs,
+            STAGE_DATE_INPUTS,
+            _("Stage dates change only through the advance and revert actions."),
+        )
         if self.instance is not None:
-            attrs.pop("code", None)
-            attrs.pop("signed_on", None)
+            for field in ("code", "signed_on", *STAGE_DATE_INPUTS):
+                attrs.pop(field, None)
         first_contact = attrs.get("first_contact_on", getattr(self.instance, "first_contact_on", None))
         signed_on = attrs.get("signed_on", getattr(self.instance, "signed_on", None))
         if first_contact and signed_on and first_contact > signed_on:
@@ -316,9 +368,21 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         validated_data.pop("version", None)
+        stage_dates = {
+            Stage(field.removesuffix("_on")): validated_data.pop(field)
+            for field in STAGE_DATE_INPUTS
+            if field in validated_data
+        }
         with transaction.atomic():
             validated_data["enterprise"] = self._enterprise(validated_data["enterprise"])
-            return services.project_create(by=acting_user(self), **validated_data)
+            project = services.project_create(by=acting_user(self), **validated_data)
+            if any(stage_dates.values()):
+                # In the same transaction: a refused date (a gap, a date before the stage before,
+                # a future one) leaves no project behind, only the 400 on that date's field.
+                project = lifecycle.advance_through(
+                    project=project, stage_dates=stage_dates, by=acting_user(self)
+                )
+            return project
 
     def update(self, instance, validated_data):
         version = validated_data.pop("version", None)
@@ -363,6 +427,19 @@ class AdvanceSerializer(serializers.Serializer):
         default="",
         max_length=NOTE_MAX_LENGTH,
         help_text=_("Optional note, kept in the stage history."),
+    )
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample("Cancel", request_only=True, value={"reason": "企业撤资，项目清退"}),
+        OpenApiExample("Reactivate", request_only=True, value={"reason": "企业重新洽谈，恢复推进"}),
+    ]
+)
+class StatusReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=NOTE_MAX_LENGTH,
+        help_text=_("Why the project's status changes (required); kept with the status change."),
     )
 
 

@@ -13,7 +13,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 
-from projects import lifecycle
+from projects import lifecycle, services
 from projects.api.figure_serializers import AnnualTargetSerializer, InvestmentReportSerializer
 from projects.api.serializers import (
     AdvanceSerializer,
@@ -21,6 +21,7 @@ from projects.api.serializers import (
     ProjectSerializer,
     RegionSerializer,
     RevertSerializer,
+    StatusReasonSerializer,
 )
 from projects.audit import history_delta
 from projects.filtersets import (
@@ -115,21 +116,34 @@ def _history_value(field, value, codes):
         ),
     ),
     retrieve=extend_schema(summary=_("Read a project"), parameters=[ETAG]),
-    create=extend_schema(summary=_("Enter a project (at stage signed)"), parameters=[ETAG]),
+    create=extend_schema(
+        summary=_("Enter a project"),
+        description=_(
+            "The project starts at stage signed; with stage dates (land_supplied_on, started_on, …) it "
+            "is advanced to each dated stage in turn, in the same transaction, each advance checked and "
+            "kept in the stage history. A gap or a date before the stage before is a 400 on that date's "
+            "field, and nothing is written."
+        ),
+        parameters=[ETAG],
+    ),
     update=extend_schema(summary=_("Replace a project's descriptive fields"), parameters=[IF_MATCH, ETAG]),
     partial_update=extend_schema(summary=_("Change some of a project's fields"), parameters=[IF_MATCH, ETAG]),
 )
 class ProjectViewSet(VersionedViewSet):
-    """Investment projects (one enterprise's project in one region). The stage and its dates
-    change only through the advance and revert actions."""
+    """Investment projects (one enterprise's project in one region). After the create, the stage
+    and its dates change only through the advance and revert actions, the status only through
+    cancel and reactivate."""
 
     queryset = Project.objects.select_related("enterprise", "region", "industry")
     serializer_class = ProjectSerializer
     filterset_class = ProjectFilterSet
     ordering_fields = ("id", "code", "signed_on", "planned_investment", "updated_at")
+    # County leaders and city leaders edit no project (DESIGN "Roles"): without change_project, 403.
     action_permissions = {
         "advance": ["projects.change_project"],
         "revert": ["projects.change_project"],
+        "cancel": ["projects.change_project"],
+        "reactivate": ["projects.change_project"],
     }
 
     @extend_schema(
@@ -159,6 +173,35 @@ class ProjectViewSet(VersionedViewSet):
     @action(detail=True, methods=["post"])
     def revert(self, request, pk=None):
         return self._move(request, RevertSerializer, lifecycle.revert)
+
+    @extend_schema(
+        summary=_("Cancel a project (清退)"),
+        description=_(
+            "The project is kept with its history but no longer counted in figures and rankings, and "
+            "cannot advance or take investment reports; its investment leaves the region's totals. A "
+            "reason is required and kept with the status change. Answers the project with its new ETag."
+        ),
+        request=StatusReasonSerializer,
+        responses=ProjectSerializer,
+        parameters=[IF_MATCH, ETAG],
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._move(request, StatusReasonSerializer, services.project_cancel)
+
+    @extend_schema(
+        summary=_("Reactivate a cancelled project"),
+        description=_(
+            "A cancelled project becomes active and is counted again, its investment with it. A reason "
+            "is required and kept with the status change. Answers the project with its new ETag."
+        ),
+        request=StatusReasonSerializer,
+        responses=ProjectSerializer,
+        parameters=[IF_MATCH, ETAG],
+    )
+    @action(detail=True, methods=["post"])
+    def reactivate(self, request, pk=None):
+        return self._move(request, StatusReasonSerializer, services.project_reactivate)
 
     @extend_schema(
         summary=_("A project's change history, newest first"),

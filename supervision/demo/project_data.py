@@ -11,18 +11,14 @@ DEMO_PASSWORD = "zhaoqing-demo"
 # and its codes never collide with the REGION-YEAR-NUMBER codes assigned to real projects.
 DEMO_CODE_PREFIX = "DEMO-"
 
-# code, Chinese name, English name. "new-materials" is the code the test fixtures use too.
-INDUSTRIES = [
-    ("new-energy-vehicles", "新能源汽车", "New energy vehicles"),
-    ("energy-storage", "新型储能", "New energy storage"),
-    ("electronic-information", "电子信息", "Electronic information"),
-    ("hydrogen-energy", "氢能", "Hydrogen energy"),
-    ("advanced-equipment", "先进装备制造", "Advanced equipment manufacturing"),
-    ("biomedicine", "生物医药(南药)", "Biomedicine and southern medicine"),
-    ("food-beverage", "食品饮料", "Food and beverage"),
-    ("new-materials", "新材料", "New materials"),
-    ("metal-processing", "金属加工", "Metal processing"),
-    ("building-materials", "绿色建材", "Green building materials"),
+# The industries of the demo's projects, by code. Most come with the migrations (the city's
+# strategic industries, projects/migrations/0007_national_industries.py); the demo adds the
+# traditional ones of its parks the articles do not name, each under its GB/T 4754 division:
+# code, Chinese name, English name, division. "new-materials" is the code the test fixtures use too.
+DEMO_INDUSTRIES = [
+    ("new-materials", "新材料", "New materials", "C26"),
+    ("metal-processing", "金属加工", "Metal processing", "C33"),
+    ("building-materials", "绿色建材", "Green building materials", "C30"),
 ]
 
 # Per ranked region: the login suffix (pinyin), the place word used in company names,
@@ -52,7 +48,7 @@ REGIONS = {
             ("鼎湖区永安产业园", "Yong'an Industrial Park, Dinghu"),
             ("鼎湖区莲花新材料产业园", "Lianhua New Materials Park, Dinghu"),
         ],
-        "industries": {"new-materials": 5, "food-beverage": 3, "biomedicine": 3, "advanced-equipment": 2},
+        "industries": {"new-materials": 5, "food-beverage": 3, "biomedicine": 3, "intelligent-equipment": 2},
     },
     "441204": {
         "slug": "gaoyao",
@@ -67,7 +63,7 @@ REGIONS = {
             "metal-processing": 6,
             "building-materials": 3,
             "new-materials": 3,
-            "advanced-equipment": 2,
+            "intelligent-equipment": 2,
             "new-energy-vehicles": 1,
         },
     },
@@ -118,7 +114,7 @@ REGIONS = {
             "electronic-information": 5,
             "metal-processing": 4,
             "new-energy-vehicles": 3,
-            "advanced-equipment": 2,
+            "intelligent-equipment": 2,
         },
     },
     "441291": {
@@ -126,7 +122,7 @@ REGIONS = {
         "place": "肇庆",
         "projects": 20,
         "parks": [("肇庆新区高端装备产业园", "Zhaoqing New Area Advanced Equipment Park")],
-        "industries": {"advanced-equipment": 5, "electronic-information": 3, "hydrogen-energy": 2},
+        "industries": {"intelligent-equipment": 5, "electronic-information": 3, "hydrogen-energy": 2},
     },
     "441292": {
         "slug": "gaoxin",
@@ -142,7 +138,7 @@ REGIONS = {
             "electronic-information": 4,
             "new-materials": 3,
             "energy-storage": 3,
-            "advanced-equipment": 2,
+            "intelligent-equipment": 2,
         },
     },
     "441293": {
@@ -161,7 +157,7 @@ REGIONS = {
             "energy-storage": 6,
             "new-energy-vehicles": 5,
             "hydrogen-energy": 2,
-            "advanced-equipment": 2,
+            "intelligent-equipment": 2,
             "new-materials": 2,
         },
     },
@@ -176,7 +172,7 @@ PARK_KEYWORDS = {
     "food-beverage": ("食品",),
     "new-materials": ("新材料",),
     "metal-processing": ("五金", "金属"),
-    "advanced-equipment": ("装备",),
+    "intelligent-equipment": ("装备",),
 }
 
 # Invented two-character brand words of company names.
@@ -232,7 +228,7 @@ INDUSTRY_WORDS = {
             "氢能重卡动力系统",
         ),
     },
-    "advanced-equipment": {
+    "intelligent-equipment": {
         "company": ("智能装备", "精密机械", "机器人科技", "装备制造", "自动化科技"),
         "products": (
             "高端数控机床",

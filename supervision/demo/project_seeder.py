@@ -14,9 +14,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q
+from django.core.management.base import CommandError
 
-from projects import lifecycle, services
+from projects import industries, lifecycle, services
 from projects.choices import Role, Stage
 from projects.models import (
     Enterprise,
@@ -93,12 +93,19 @@ class Seeder:
     # ---- reference data -------------------------------------------------------------
 
     def ensure_reference_data(self, regions):
-        self.industries = {}
-        for code, name, name_en in demo_data.INDUSTRIES:
-            industry = Industry.objects.filter(Q(code=code) | Q(name=name)).first()
-            if industry is None:
-                industry = Industry.objects.create(code=code, name=name, name_en=name_en)
-            self.industries[code] = industry
+        # The migration's industries are reused; only the demo's own are added (through the service).
+        self.industries = {industry.code: industry for industry in Industry.objects.all()}
+        own = {code for code, *_ in demo_data.DEMO_INDUSTRIES}
+        wanted = {code for spec in demo_data.REGIONS.values() for code in spec["industries"]} - own
+        wanted |= {division for *_, division in demo_data.DEMO_INDUSTRIES}
+        missing = sorted(wanted - set(self.industries))
+        if missing:
+            raise CommandError(f"Industries {', '.join(missing)} are missing: run `manage.py migrate` first.")
+        for code, name, name_en, division in demo_data.DEMO_INDUSTRIES:
+            if code not in self.industries:
+                self.industries[code] = industries.industry_create(
+                    code=code, name=name, name_en=name_en, parent=self.industries[division], by=None
+                )
         self.parks = defaultdict(list)
         for region in regions:
             for name, name_en in demo_data.REGIONS[region.code]["parks"]:

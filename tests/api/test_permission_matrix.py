@@ -21,9 +21,9 @@ from rest_framework.test import APIClient
 from projects.api.urls import router as projects_router
 from projects.choices import Role
 from projects.imports.models import LedgerImport
-from projects.models import AnnualTarget, InvestmentReport, Project, Region
+from projects.models import AnnualTarget, Enterprise, Industry, InvestmentReport, Project, Region
 from supervision.api.urls import router as supervision_router
-from supervision.models import Milestone, Problem, ServiceLog, ServiceTeam, SupervisionVisit
+from supervision.models import Milestone, Problem, ServiceLog, ServiceTeam, SupervisionVisit, Unit
 from supervision.ranking.api.urls import router as ranking_router
 from supervision.ranking.exports import pdf_available
 from tests.fixtures.api_matrix import DAY, World
@@ -57,6 +57,9 @@ ADMIN_ONLY = frozenset({CITY_ADMIN})
 # The record of each list, which a region must hold for its list to show anything.
 LISTED = {
     "regions": None,
+    "industries": None,
+    "enterprises": None,
+    "units": "unit",
     "projects": "project",
     "investment-reports": "report",
     "targets": "target",
@@ -70,7 +73,7 @@ LISTED = {
     "bulletins": "bulletin",
     "imports": "ledger_import",
 }
-UNREGIONED = {"rankings", "bulletins"}
+UNREGIONED = {"rankings", "bulletins", "industries", "enterprises"}
 
 
 @pytest.fixture
@@ -144,6 +147,28 @@ def target_body(w, target=None):
     }
 
 
+NUMBERS = iter(range(1, 1_000_000))
+
+
+def industry_body(w, industry=None):
+    if industry is not None:
+        return {"code": industry.code, "name": industry.name, "name_en": "New materials", "parent": None}
+    number = next(NUMBERS)
+    return {"code": f"matrix-{number}", "name": f"矩阵行业{number}", "parent": None}
+
+
+def enterprise_body(w, enterprise=None):
+    if enterprise is not None:
+        return {"name": enterprise.name, "credit_code": ""}
+    return {"name": f"矩阵企业{next(NUMBERS)}有限公司", "credit_code": ""}
+
+
+def unit_body(w, unit=None):
+    if unit is not None:
+        return {"name": unit.name, "name_en": "Natural Resources Bureau", "region": w.region.code}
+    return {"name": f"矩阵单位{next(NUMBERS)}", "region": w.region.code}
+
+
 def team_body(w, team=None):
     project = team.project if team else w.new_project()
     return {"project": project.pk, "unit": w.unit.pk, "county_leader": w.person.pk, "plan": "每周走访"}
@@ -173,7 +198,40 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("projects", "revert"): Row(
         200, STAFF_WORK, lambda w: w.land_supplied(), lambda w, _: {"reason": "误录"}, Project
     ),
+    ("projects", "cancel"): Row(
+        200, STAFF_WORK, lambda w: w.new_project(), lambda w, _: {"reason": "企业撤资"}, Project
+    ),
+    ("projects", "reactivate"): Row(
+        200, STAFF_WORK, lambda w: w.cancelled(), lambda w, _: {"reason": "重新洽谈"}, Project
+    ),
     ("projects", "history"): Row(target=lambda w: w.project),
+    # Reference data: everyone reads it whole, the city admin alone writes it.
+    ("industries", "list"): Row(scoped=False),
+    ("industries", "retrieve"): Row(target=lambda w: w.industry, scoped=False),
+    ("industries", "create"): Row(201, ADMIN_ONLY, payload=industry_body, model=Industry, scoped=False),
+    ("industries", "update"): Row(
+        200, ADMIN_ONLY, lambda w: w.industry, industry_body, Industry, scoped=False
+    ),
+    ("industries", "partial_update"): Row(
+        200, ADMIN_ONLY, lambda w: w.industry, lambda w, _: {"name_en": "New materials"}, Industry, False
+    ),
+    ("enterprises", "list"): Row(scoped=False),
+    ("enterprises", "retrieve"): Row(target=lambda w: w.enterprise, scoped=False),
+    ("enterprises", "create"): Row(201, ADMIN_ONLY, payload=enterprise_body, model=Enterprise, scoped=False),
+    ("enterprises", "update"): Row(
+        200, ADMIN_ONLY, lambda w: w.enterprise, enterprise_body, Enterprise, scoped=False
+    ),
+    ("enterprises", "partial_update"): Row(
+        200, ADMIN_ONLY, lambda w: w.enterprise, lambda w, e: {"name": e.name}, Enterprise, False
+    ),
+    # Units: a county reads its own (and the city-level ones), the city admin alone writes.
+    ("units", "list"): Row(),
+    ("units", "retrieve"): Row(target=lambda w: w.unit),
+    ("units", "create"): Row(201, ADMIN_ONLY, payload=unit_body, model=Unit),
+    ("units", "update"): Row(200, ADMIN_ONLY, lambda w: w.unit, unit_body, Unit),
+    ("units", "partial_update"): Row(
+        200, ADMIN_ONLY, lambda w: w.unit, lambda w, _: {"name_en": "Natural Resources Bureau"}, Unit
+    ),
     ("investment-reports", "list"): Row(),
     ("investment-reports", "retrieve"): Row(target=lambda w: w.report),
     ("investment-reports", "create"): Row(
@@ -313,7 +371,7 @@ class Route:
     def url(self, record=None) -> str:
         if not self.detail:
             return f"{API}/{self.prefix}/{self.url_path}"
-        key = record.code if isinstance(record, Region) else record.pk
+        key = record.code if isinstance(record, Region | Industry) else record.pk
         return f"{API}/{self.prefix}/{key}/{self.url_path}"
 
 

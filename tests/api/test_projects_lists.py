@@ -191,7 +191,7 @@ def test_project_list_queries_do_not_grow(request, user, make_project, regions, 
 
 def test_report_and_target_list_queries_do_not_grow(city_admin, make_project, regions, today):
     api = client_for(city_admin)
-    project = make_project()
+    project = make_project(signed_on=months_ago(today, 100))
     services.investment_report(project=project, month=months_ago(today, 1), amount=Decimal(1), by=None)
     services.target_set(
         region=regions["441202"], year=2001, investment=Decimal(1), investment_h1=Decimal(1), by=None

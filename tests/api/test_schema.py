@@ -133,6 +133,8 @@ CHECKS = [not_a_server_error, response_schema_conformance]
 
 # Which records a path's {id} names, by the path's first segment after /api/v1/.
 PATH_MODELS = {
+    "enterprises": Enterprise,
+    "units": Unit,
     "projects": Project,
     "investment-reports": InvestmentReport,
     "targets": AnnualTarget,
@@ -157,6 +159,7 @@ BODY_MODELS = {
     "request": ExtensionRequest,
     "region": Region,
     "industry": Industry,
+    "parent": Industry,
 }
 
 
@@ -184,8 +187,8 @@ def steer_case(case):
     params = case.path_parameters or {}
     if "id" in params and resource in PATH_MODELS:
         params["id"] = steer(params["id"], keys(PATH_MODELS[resource]))
-    if "code" in params and resource == "regions":
-        params["code"] = steer(params["code"], keys(Region))
+    if "code" in params and resource in ("regions", "industries"):
+        params["code"] = steer(params["code"], keys(Region if resource == "regions" else Industry))
     if isinstance(case.body, dict):
         for name, model in BODY_MODELS.items():
             value = case.body.get(name)

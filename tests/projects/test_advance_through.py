@@ -44,3 +44,18 @@ def test_a_gap_is_refused_and_nothing_moves(make_project, county_staff):
     assert "land_supplied_on" not in error.value.message_dict
     assert "started_on" in error.value.message_dict
     assert Project.objects.get(pk=project.pk).stage == Stage.SIGNED
+
+
+@pytest.mark.django_db
+def test_a_refused_date_is_named_by_its_stage(make_project, county_staff):
+    """Of several dates, the refused one is told by its own field, not as ``on``."""
+    project = make_project(signed_on=DAY(2024, 1, 5))
+    with pytest.raises(ValidationError) as error:
+        lifecycle.advance_through(
+            project=project,
+            stage_dates={Stage.LAND_SUPPLIED: DAY(2024, 2, 1), Stage.STARTED: DAY(2024, 1, 20)},
+            by=county_staff,
+        )
+    assert set(error.value.message_dict) == {"started_on"}
+    assert error.value.error_dict["started_on"][0].code == "before_previous"
+    assert Project.objects.get(pk=project.pk).stage == Stage.SIGNED

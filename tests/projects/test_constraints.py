@@ -41,6 +41,12 @@ pytestmark = pytest.mark.usefixtures("english")
 DAY = datetime.timedelta(days=1)
 
 
+@pytest.fixture
+def project(make_project):
+    """Signed before the months these tests report for: no investment is reported before a signing."""
+    return make_project(signed_on=datetime.date(2023, 12, 1))
+
+
 def credit_code(first17: str) -> str:
     return first17 + credit_code_check_char(first17)
 

@@ -12,6 +12,12 @@ from projects.choices import Stage, Status
 DAY = datetime.timedelta(days=1)
 
 
+@pytest.fixture
+def project(make_project):
+    """Signed before the months these tests report for: no investment is reported before a signing."""
+    return make_project(signed_on=datetime.date(2023, 12, 1))
+
+
 def changes(record) -> dict:
     """``{field: (old, new)}`` against the previous row, as the admin and the API show it."""
     delta = history_delta(record, record.prev_record)

@@ -16,6 +16,12 @@ pytestmark = pytest.mark.usefixtures("english")
 DAY = datetime.timedelta(days=1)
 
 
+@pytest.fixture
+def project(make_project):
+    """Signed before the months these tests report for: no investment is reported before a signing."""
+    return make_project(signed_on=datetime.date(2023, 12, 1))
+
+
 # project_create
 
 
@@ -358,3 +364,19 @@ def test_target_set_h1_refusal_on_update_keeps_the_old_target(region, city_admin
         )
     target = AnnualTarget.objects.get(region=region, year=2025)
     assert (target.investment_h1, target.version) == (Decimal("50"), 1)
+
+
+def test_investment_report_refuses_a_month_before_the_signing(make_project, county_staff):
+    project = make_project(signed_on=datetime.date(2024, 3, 18))
+    with pytest.raises(ValidationError) as error:
+        services.investment_report(
+            project=project, month=datetime.date(2024, 2, 29), amount=Decimal("1.00"), by=county_staff
+        )
+    assert error.value.error_dict["month"][0].code == "before_signing"
+    assert "signed in 2024-03" in error.value.message_dict["month"][0]
+    assert not project.investment_reports.exists()
+    # Any day of the signing's own month stands for that month, which takes a report.
+    services.investment_report(
+        project=project, month=datetime.date(2024, 3, 1), amount=Decimal("1.00"), by=county_staff
+    )
+    assert project.investment_reports.get().month == datetime.date(2024, 3, 1)

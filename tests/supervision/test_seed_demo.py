@@ -27,6 +27,7 @@ from django.utils import timezone
 from projects.choices import Role, Stage, Status
 from projects.models import (
     AnnualTarget,
+    Industry,
     InvestmentReport,
     Project,
     Region,
@@ -59,6 +60,7 @@ from supervision.selectors import projects_without_complete_team
 from supervision.warnings import milestone_warning
 
 TODAY = datetime.date(2026, 6, 15)
+INDUSTRIES_MIGRATION = importlib.import_module("projects.migrations.0007_national_industries")
 RANKED_CODES = sorted(demo_data.REGIONS)
 
 pytestmark = pytest.mark.django_db
@@ -69,8 +71,9 @@ def seed_output(django_db_setup, django_db_blocker):
     # The fast hasher the other tests use (conftest), so check_password() works in them.
     fast_hasher = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
     with django_db_blocker.unblock(), transaction.atomic(), fast_hasher:
-        # An earlier transactional test may have flushed the migration's regions.
+        # An earlier transactional test may have flushed the migrations' regions and industries.
         importlib.import_module("projects.migrations.0002_zhaoqing_regions").add_regions(apps, None)
+        INDUSTRIES_MIGRATION.add_industries(apps, None)
         out = StringIO()
         call_command("seed_demo", f"--today={TODAY}", stdout=out)
         yield out.getvalue()
@@ -153,6 +156,19 @@ def test_enterprises_have_valid_credit_codes_of_their_region(demo):
         assert code[2:8] == project.region.code
         codes.append(code)
     assert len(set(codes)) == len(codes)
+
+
+def test_the_demo_files_its_projects_under_the_migrations_industries(demo):
+    """The strategic industries of the migration are reused, not duplicated; the demo's own
+    (traditional industries the articles do not name) sit under their GB/T 4754 division."""
+    national = {row[0] for row in INDUSTRIES_MIGRATION.STRATEGIC}
+    own = {code: division for code, *_, division in demo_data.DEMO_INDUSTRIES}
+    used = Counter(demo.values_list("industry__code", flat=True))
+    assert set(used) <= national | set(own)
+    assert used["intelligent-equipment"] > 0 and used["energy-storage"] > 0
+    for code, division in own.items():
+        assert Industry.objects.get(code=code).parent.code == division
+    assert Industry.objects.filter(name__in=["新能源汽车", "生物医药(南药)"]).count() == 0
 
 
 def test_major_and_cancelled_projects(demo):

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0006_not_before_2000'),
+        ('projects', '0007_national_industries'),
     ]
 
     operations = [
