@@ -35,6 +35,8 @@ COPY . .
 # The manifest storage needs the files collected before the first request.
 # collectstatic touches no database; the key exists only for this build step.
 RUN DJANGO_SECRET_KEY=collectstatic-only-not-a-secret python manage.py collectstatic --noinput
+# Uploaded ledgers (DJANGO_MEDIA_ROOT): the media volume mounts here, owned by the app user.
+RUN mkdir -p /app/media && chown app:app /app/media
 
 USER app
 EXPOSE 8000
