@@ -25,6 +25,7 @@ pytest_plugins = [
     "tests.fixtures.supervision",
     "tests.fixtures.ranking",
     "tests.fixtures.browser",
+    "tests.fixtures.schemathesis",
 ]
 
 

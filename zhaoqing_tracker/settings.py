@@ -316,6 +316,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The default hook (enum components), then the links from a creation to what takes its id.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "zhaoqing_tracker.api.links.add_links",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ProblemStatusEnum": "supervision.choices.ProblemStatus",
         "ExtensionStatusEnum": "supervision.choices.ExtensionStatus",

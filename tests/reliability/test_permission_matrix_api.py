@@ -8,14 +8,18 @@ region's record is a 400, and a list shows no row of another region. Unauthentic
 requests get 401.
 
 The routes come from the routers, so an endpoint added without a row in MATRIX fails
-``test_every_endpoint_has_permission_expectations``.
+``test_every_endpoint_has_permission_expectations``. The records of both regions are built once
+for the module (tests/fixtures/matrix.py); each test's own writes are rolled back after it.
+The last test reports the figure: probes made, rows of another region leaked by any list or
+detail, writes wrongly allowed (a refused write answered with success, or one that changed
+something although refused).
 """
 
-import datetime
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from projects.api.urls import router as projects_router
@@ -26,9 +30,21 @@ from supervision.api.urls import router as supervision_router
 from supervision.models import Milestone, Problem, ServiceLog, ServiceTeam, SupervisionVisit, Unit
 from supervision.ranking.api.urls import router as ranking_router
 from supervision.ranking.exports import pdf_available
-from tests.fixtures.api_matrix import DAY, World
+from tests.fixtures.api_matrix import (
+    DAY,
+    World,
+    iso,
+    milestone_body,
+    project_body,
+    report_body,
+    target_body,
+    team_body,
+)
+from tests.fixtures.matrix import OTHER, OWN, Tally, built_once, cast
+from tests.fixtures.projects import new_materials
+from tests.fixtures.regions import city_regions
 
-pytestmark = pytest.mark.usefixtures("english")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 API = "/api/v1"
 
@@ -76,31 +92,37 @@ LISTED = {
 UNREGIONED = {"rankings", "bulletins", "industries", "enterprises"}
 
 
-@pytest.fixture
-def worlds(region, other_region, county_staff, make_user, city_admin, enterprise, industry, today):
-    """{"own": the county users' region, "other": another region}; records appear when used."""
-    other_staff = make_user(Role.COUNTY_STAFF, region=other_region, username="staff-dinghu")
-    return {
-        "own": World(region, county_staff, city_admin, enterprise, industry, today),
-        "other": World(other_region, other_staff, city_admin, enterprise, industry, today),
-    }
+@pytest.fixture(scope="module")
+def matrix_data(django_db_setup, django_db_blocker):
+    """({"own": the county users' region, "other": another region}, the users by role), with
+    every kind of record in both regions."""
+    with built_once(django_db_blocker):
+        regions, today = city_regions(), timezone.localdate()
+        people = cast(regions)
+        enterprise, industry = Enterprise.objects.create(name="肇庆某新材料有限公司"), new_materials()
+        worlds = {
+            scope: World(
+                regions[code], people[staff], people["city_admin"], enterprise, industry, today
+            ).build(*World.RECORDS, *filter(None, LISTED.values()))
+            for scope, code, staff in (("own", OWN, "county_staff"), ("other", OTHER, "other_staff"))
+        }
+        yield worlds, {role: people[role.value] for role in ROLES}
 
 
 @pytest.fixture
-def users(county_staff, county_leader, city_leader, city_admin):
-    return {
-        STAFF: county_staff,
-        COUNTY_LEADER: county_leader,
-        CITY_LEADER: city_leader,
-        CITY_ADMIN: city_admin,
-    }
+def worlds(matrix_data):
+    return matrix_data[0]
+
+
+@pytest.fixture
+def users(matrix_data):
+    return matrix_data[1]
+
+
+TALLY = Tally()
 
 
 # --- the matrix ------------------------------------------------------------------------------
-
-
-def iso(day: datetime.date) -> str:
-    return day.isoformat()
 
 
 @dataclass(frozen=True)
@@ -119,32 +141,6 @@ class Row:
     payload: Any = None
     model: Any = None
     scoped: bool = True
-
-
-def project_body(w, project=None):
-    return {
-        "name": "年产5万吨铝型材项目",
-        "enterprise": {"id": w.enterprise.pk},
-        "region": w.region.code,
-        "industry": w.industry.code,
-        "planned_investment": "120000000.00",
-        "signed_on": iso(project.signed_on if project else w.today - 10 * DAY),
-    }
-
-
-def report_body(w, report=None):
-    if report is not None:
-        return {"project": report.project_id, "month": report.month.strftime("%Y-%m"), "amount": "250.00"}
-    return {"project": w.project.pk, "month": w.unreported_month().strftime("%Y-%m"), "amount": "250.00"}
-
-
-def target_body(w, target=None):
-    return {
-        "region": w.region.code,
-        "year": target.year if target else w.today.year + 1,
-        "investment": "2000.00",
-        "investment_h1": "800.00",
-    }
 
 
 NUMBERS = iter(range(1, 1_000_000))
@@ -167,15 +163,6 @@ def unit_body(w, unit=None):
     if unit is not None:
         return {"name": unit.name, "name_en": "Natural Resources Bureau", "region": w.region.code}
     return {"name": f"矩阵单位{next(NUMBERS)}", "region": w.region.code}
-
-
-def team_body(w, team=None):
-    project = team.project if team else w.new_project()
-    return {"project": project.pk, "unit": w.unit.pk, "county_leader": w.person.pk, "plan": "每周走访"}
-
-
-def milestone_body(w, milestone=None):
-    return {"project": w.project.pk, "title": "完成环评", "due_on": iso(w.today + 40 * DAY)}
 
 
 MATRIX: dict[tuple[str, str], Row] = {
@@ -458,17 +445,20 @@ def expected_status(row: Row, route: Route, role: Role, scope: str) -> int:
 
 
 def check_list(route: Route, row: Row, user, world: World, scope: str) -> list[str]:
+    TALLY["probes"] += 1
     if route.prefix in UNREGIONED:
         response = client_for(user).get(route.url())
         return [] if response.status_code == 200 else [f"expected 200, got {response.status_code}"]
     response = client_for(user).get(route.url(), {"page_size": 500})
     if response.status_code != 200:
         return [f"expected 200, got {response.status_code}: {response.content[:300]!r}"]
-    codes = {row_region(route.prefix, item) for item in response.json()["results"]}
+    codes = [row_region(route.prefix, item) for item in response.json()["results"]]
     allowed = visible_codes(user) if row.scoped else None
     problems = []
-    if allowed is not None and not codes <= allowed:
-        problems.append(f"lists rows of regions {sorted(codes - allowed)} outside its own")
+    outside = [code for code in codes if allowed is not None and code not in allowed]
+    if outside:
+        TALLY["rows_leaked"] += len(outside)
+        problems.append(f"lists {len(outside)} rows of regions {sorted(set(outside))} outside its own")
     # The rows of the region named by the scope are listed exactly when they are in scope.
     in_scope = scope == "own" or allowed is None
     if (world.region.code in codes) != in_scope:
@@ -480,6 +470,7 @@ def check_call(route: Route, row: Row, user, world: World, record, expected: int
     body = row.payload(world, record) if row.payload else None
     before = snapshot(row.model, record) if row.model else None
     client = client_for(user)
+    TALLY["probes"] += 1
     if route.method == "get":
         response = client.get(route.url(record))
     else:
@@ -488,18 +479,24 @@ def check_call(route: Route, row: Row, user, world: World, record, expected: int
         response = getattr(client, route.method)(
             route.url(record), body, format="multipart" if upload else "json"
         )
+    problems = []
+    refused_but_answered = expected >= 400 and response.status_code < 400
+    changed = row.model is not None and expected >= 400 and snapshot(row.model, record) != before
+    if route.method != "get" and (refused_but_answered or changed):
+        TALLY["writes_wrongly_allowed"] += 1
+    elif refused_but_answered and expected == 404:
+        TALLY["rows_leaked"] += 1  # another region's record read
     if response.status_code != expected:
         return [
             f"{route.method.upper()} {route.url(record)}: expected {expected}, "
             f"got {response.status_code}: {response.content[:400].decode(errors='replace')}"
         ]
-    problems = []
     if expected == 400:
         # The field naming the other region's record (or region) is the one refused.
         fields = response.json().get("fields", {})
         if not set(fields) & {"project", "region", "leader", "projects"}:
             problems.append(f"400 for another reason than the other region: {fields}")
-    if row.model is not None and expected >= 400 and snapshot(row.model, record) != before:
+    if changed:
         problems.append(f"the refused {route.method.upper()} changed something")
     return problems
 
@@ -509,9 +506,6 @@ def test_permission_matrix(key, scope, worlds, users):
     """Every role against the records of one region (own: the county users' region)."""
     row, route = MATRIX[key], ROUTES[key]
     world = worlds[scope]
-    if route.action == "list" and LISTED[route.prefix]:
-        for each in worlds.values():
-            getattr(each, LISTED[route.prefix])
     refused_record = None  # a refusal changes nothing, so refusals may share one record
     problems = []
     for role in ROLES:
@@ -537,8 +531,10 @@ def test_unauthenticated_requests_get_401(key, worlds):
     row = MATRIX.get(key)
     world = worlds["own"]
     record = (row.target(world) if row else world.project) if route.detail else None
-    client = APIClient()
-    response = getattr(client, route.method)(route.url(record), {}, format="json")
+    TALLY["probes"] += 1
+    response = getattr(APIClient(), route.method)(route.url(record), {}, format="json")
+    if response.status_code < 400:
+        TALLY["writes_wrongly_allowed" if route.method != "get" else "rows_leaked"] += 1
     assert response.status_code == 401, response.content[:300]
     assert response.json()["status"] == 401
     assert response["WWW-Authenticate"] == "Token"
@@ -547,10 +543,10 @@ def test_unauthenticated_requests_get_401(key, worlds):
 # --- writes that would move a record out of one's region --------------------------------------
 
 
-def test_county_staff_cannot_move_a_project_into_another_region(worlds, county_staff, other_region):
+def test_county_staff_cannot_move_a_project_into_another_region(worlds, users):
     project = worlds["own"].project
-    response = client_for(county_staff).patch(
-        f"{API}/projects/{project.pk}/", {"region": other_region.code}, format="json"
+    response = client_for(users[STAFF]).patch(
+        f"{API}/projects/{project.pk}/", {"region": worlds["other"].region.code}, format="json"
     )
     assert response.status_code == 400
     assert "region" in response.json()["fields"]
@@ -558,9 +554,9 @@ def test_county_staff_cannot_move_a_project_into_another_region(worlds, county_s
     assert project.region == worlds["own"].region
 
 
-def test_county_staff_cannot_attach_another_regions_project(worlds, county_staff):
+def test_county_staff_cannot_attach_another_regions_project(worlds, users):
     milestone, foreign = worlds["own"].milestone, worlds["other"].project
-    response = client_for(county_staff).patch(
+    response = client_for(users[STAFF]).patch(
         f"{API}/milestones/{milestone.pk}/", {"project": foreign.pk}, format="json"
     )
     assert response.status_code == 400
@@ -569,9 +565,17 @@ def test_county_staff_cannot_attach_another_regions_project(worlds, county_staff
     assert milestone.project == worlds["own"].project
 
 
-def test_county_leader_reads_only_own_region(worlds, county_leader):
-    client = client_for(county_leader)
+def test_county_leader_reads_only_own_region(worlds, users):
+    client = client_for(users[COUNTY_LEADER])
     assert client.get(f"{API}/projects/{worlds['own'].project.pk}/").status_code == 200
     assert client.get(f"{API}/projects/{worlds['other'].project.pk}/").status_code == 404
     listed = {row["id"] for row in client.get(f"{API}/projects/").json()["results"]}
     assert worlds["own"].project.pk in listed and worlds["other"].project.pk not in listed
+
+
+# Last in the module: the figure of the whole matrix above.
+def test_api_matrix_figure(figure):
+    if not TALLY["probes"]:
+        pytest.skip("the matrix did not run (a selection without it)")
+    figure("permission matrix, API", **TALLY.figures())
+    assert TALLY["rows_leaked"] == 0 and TALLY["writes_wrongly_allowed"] == 0, TALLY
