@@ -42,9 +42,10 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path_factory):
-    # Uploaded files (ledger imports) go to a directory of the test run, never into the checkout.
+@pytest.fixture(scope="session", autouse=True)
+def _media_root(tmp_path_factory):
+    # Uploaded files (ledger imports) go to a directory of the test run, never into the checkout:
+    # set for the whole session, before any module-scoped fixture builds records with files.
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
 
 

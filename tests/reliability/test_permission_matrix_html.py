@@ -83,6 +83,7 @@ class Page:
     methods: tuple = ("get",)
     shows: Any = None
     regioned: bool = True
+    kwargs: Any = None  # the arguments of a page about no record (a template's kind)
 
 
 def project(world):
@@ -99,6 +100,10 @@ def problem(world):
 
 def bulletin(world):
     return {"pk": world.bulletin.pk}
+
+
+def ledger_import(world):
+    return {"pk": world.ledger_import.pk}
 
 
 GET_POST, POST = ("get", "post"), ("post",)
@@ -126,6 +131,19 @@ PAGES = {
     "projects:cancel": Page(project, GET_POST),
     "projects:reactivate": Page(project, GET_POST),
     "projects:investment": Page(project, GET_POST),
+    # The month-end report and the ledger imports: county staff and the city admin work there;
+    # the others are refused, and nobody sees another region's rows, files or imports.
+    "projects:monthly": Page(methods=GET_POST),
+    "projects:monthly_export": Page(),
+    "projects:imports": Page(),
+    "projects:imports_export": Page(),
+    "projects:import_new": Page(methods=GET_POST),
+    "projects:import_template": Page(kwargs={"kind": "projects"}),
+    "projects:import": Page(ledger_import),
+    "projects:import_progress": Page(ledger_import),
+    "projects:import_file": Page(ledger_import),
+    "projects:import_mapping": Page(ledger_import, POST),
+    "projects:import_confirm": Page(ledger_import, POST),
     "supervision:problem_list": Page(shows=lambda w: w.problem.description),
     "supervision:problem_detail": Page(problem),
     **{f"supervision:problem_{name}": Page(problem, POST) for name in MOVES},
@@ -202,7 +220,7 @@ def leaks(response, text: str, hidden) -> list[str]:
 def check_page(name: str, page: Page, user, client, worlds) -> list[str]:
     hidden, problems = hidden_from(user, worlds), []
     for method in page.methods:
-        response = probe(client, method, reverse(name))
+        response = probe(client, method, reverse(name, kwargs=page.kwargs))
         text = shown(response)
         problems += leaks(response, text, hidden)
         if response.status_code >= 500:
