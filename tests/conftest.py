@@ -23,6 +23,7 @@ pytest_plugins = [
     "tests.fixtures.projects",
     "tests.fixtures.supervision",
     "tests.fixtures.ranking",
+    "tests.fixtures.api_matrix",
 ]
 
 
