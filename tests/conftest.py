@@ -24,6 +24,7 @@ pytest_plugins = [
     "tests.fixtures.supervision",
     "tests.fixtures.ranking",
     "tests.fixtures.api_matrix",
+    "tests.fixtures.bulletin_worker",
 ]
 
 
