@@ -133,6 +133,18 @@ def lock(instance, version: int | None = None, *, stale_message=None):
     return instance
 
 
+def lock_turns(instance) -> None:
+    """Make the writers of what belongs to ``instance`` take turns, for the rest of the transaction.
+
+    For records that have no row of their own to lock yet (a region's target for a year, the next
+    code of a region's projects): of two writers creating one at once, the second waits here and
+    then finds the first one's row, instead of both reading "none" and colliding on a unique key.
+    FOR NO KEY UPDATE, so the lock neither waits for nor holds up the writes of rows that merely
+    point at ``instance`` (their foreign key checks take a key-share lock on it).
+    """
+    list(type(instance)._default_manager.select_for_update(no_key=True).filter(pk=instance.pk).values("pk"))
+
+
 def apply_changes(instance, changes: dict) -> list[str]:
     """Set the ``changes`` (field name → value) that differ from ``instance``; return their names.
 

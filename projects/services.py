@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from projects import lifecycle, scope
-from projects.audit import actor, apply_changes, check_version, field_error, lock, save_audited
+from projects.audit import actor, apply_changes, check_version, field_error, lock, lock_turns, save_audited
 from projects.choices import Status
 from projects.models import AnnualTarget, Enterprise, InvestmentReport, Project, Region, StatusChange
 from projects.rollups import rollup_add, rollup_move_project
@@ -87,8 +87,13 @@ def project_create(
         raise ValidationError({"signed_on": _("The signing date cannot be in the future.")})
     if park is not None and region is not None and park.region_id != region.pk:
         raise ValidationError({"park": _("The park is not in the project's region.")})
+    if not code and region and signed_on:
+        # Writers of one region's projects take turns for the next number: all reading the
+        # same last code at once, each would take the same one and all but one be refused.
+        lock_turns(region)
+        code = next_project_code(region, signed_on.year)
     project = Project(
-        code=code or (next_project_code(region, signed_on.year) if region and signed_on else ""),
+        code=code,
         name=name,
         enterprise=enterprise,
         region=region,
@@ -382,10 +387,27 @@ def target_set(
     version: int | None = None,
     reason: str = "",
 ) -> AnnualTarget:
-    """Set a region's annual target (年度任务), creating or replacing it."""
+    """Set a region's annual target (年度任务): create it, or change it at the ``version`` read.
+
+    Without a version it creates the target, and is refused (a conflict naming the stored one)
+    where the region has one for the year already: a writer never replaces figures it has not seen.
+    """
+    # Writers of the region's targets take turns: of two creating one year's target at once, the
+    # second finds the first one's target here (a conflict), rather than replacing it.
+    lock_turns(region)
     target = AnnualTarget.objects.select_for_update().filter(region=region, year=year).first()
     if target is None:
         target = AnnualTarget(region=region, year=year)
+    elif version is None:
+        raise field_error(
+            "year",
+            _(
+                "This region already has a target for this year (id %(id)s); "
+                "change that one, giving the version you read."
+            )
+            % {"id": target.pk},
+            code="conflict",
+        )
     else:
         check_version(target, version)
         target.version += 1

@@ -58,6 +58,9 @@ def milestone_plan_generate(
     project already has, so running it again adds nothing twice.
     """
     scope.check_serves(project.region, responsible, "responsible", _("The official works in another region."))
+    # Under the project's row lock, two runs at once take turns: the second finds the first one's
+    # titles below and adds nothing twice (and reads the stage as it is now).
+    lock(project)
     reached = project.stage_enum.index
     existing = set(project.milestones.values_list("title", flat=True))
     plan = []

@@ -403,10 +403,27 @@ def service_team_save(
     plan: str = "",
     version: int | None = None,
 ) -> ServiceTeam:
-    """Create or update a project's five-one team; a team may be saved incomplete and filled in later."""
-    team = ServiceTeam.objects.select_for_update().filter(project=project).first()
+    """Create or update a project's five-one team; a team may be saved incomplete and filled in later.
+
+    Without a version it creates the team, and is refused (a conflict naming the stored one) where
+    the project has one already: a writer never replaces a team it has not seen.
+    """
+    # The project's row lock orders the writers of its team: of two forming it at once, the
+    # second finds the first one's team here (a conflict), rather than replacing it.
+    lock(project)
+    team = ServiceTeam.objects.filter(project=project).first()
     if team is None:
         team = ServiceTeam(project=project)
+    elif version is None:
+        raise field_error(
+            "project",
+            _(
+                "This project already has a service team (id %(id)s); "
+                "change that one, giving the version you read."
+            )
+            % {"id": team.pk},
+            code="conflict",
+        )
     else:
         check_version(team, version)
         team.version += 1

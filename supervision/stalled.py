@@ -15,6 +15,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -64,8 +65,8 @@ def detect_stalled(*, today: datetime.date | None = None, days: int | None = Non
             "No stage change since %(changed)s (more than %(days)s days) "
             "and no investment reported since %(since)s."
         ) % {"changed": project.stage_changed_on, "days": days, "since": f"{since:%Y-%m}"}
-        project_services.project_mark_stalled(project=project, reason=reason, by=None)
-        flagged.append(project.pk)
+        if _changed(project_services.project_mark_stalled, project=project, reason=reason, by=None):
+            flagged.append(project.pk)
 
     to_unflag = projects.filter(
         Q(stage_changed_on__gte=cutoff) | Q(recent_investment=True), status=Status.STALLED
@@ -76,6 +77,19 @@ def detect_stalled(*, today: datetime.date | None = None, days: int | None = Non
             reasons.append(_("Stage changed on %(date)s.") % {"date": project.stage_changed_on})
         if project.recent_investment:
             reasons.append(_("Investment reported since %(since)s.") % {"since": f"{since:%Y-%m}"})
-        project_services.project_unmark_stalled(project=project, reason=" ".join(reasons))
-        unflagged.append(project.pk)
+        if _changed(project_services.project_unmark_stalled, project=project, reason=" ".join(reasons)):
+            unflagged.append(project.pk)
     return StalledRun(flagged=flagged, unflagged=unflagged)
+
+
+def _changed(change, **kwargs) -> bool:
+    """Make the change unless the project's status moved since the candidates were read: another
+    run of the check at the same moment (two beat processes, a retry) flagged it first, or a person
+    cancelled it. The service refuses that under the project's lock; this run goes on with the rest."""
+    try:
+        change(**kwargs)
+    except ValidationError as error:
+        if getattr(error, "code", None) != "status":
+            raise
+        return False
+    return True

@@ -26,6 +26,8 @@ pytest_plugins = [
     "tests.fixtures.ranking",
     "tests.fixtures.browser",
     "tests.fixtures.schemathesis",
+    "tests.fixtures.api_matrix",
+    "tests.fixtures.bulletin_worker",
 ]
 
 

@@ -10,7 +10,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_sc
 from rest_framework import serializers
 
 from projects import services
-from projects.api.serializers import MAX_INT, acting_user, immutable, money_field, refuse_second
+from projects.api.serializers import MAX_INT, acting_user, immutable, money_field
 from projects.models import AnnualTarget, InvestmentReport, Project
 from zhaoqing_tracker.api.fields import RegionCodeField, ScopedPrimaryKeyField
 
@@ -174,15 +174,8 @@ class AnnualTargetSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 {"investment_h1": [_("The first-half target cannot exceed the whole year's target.")]}
             )
-        if self.instance is None:
-            refuse_second(
-                AnnualTarget.objects.filter(region=attrs["region"], year=attrs["year"]),
-                "year",
-                _(
-                    "This region already has a target for this year (id %(id)s); "
-                    "change it with PUT or PATCH on that target."
-                ),
-            )
+        # A second target of the region and year is refused by the service, under the region's
+        # lock (a check here would race a concurrent POST): 409, naming the target to change.
         return attrs
 
     def create(self, validated_data):
@@ -194,10 +187,13 @@ class AnnualTargetSerializer(serializers.ModelSerializer):
         figures = {
             name: validated_data.get(name, getattr(instance, name)) for name in services.TARGET_FIGURES
         }
+        # Without If-Match the version read for this request stands in (as for reports): the
+        # service still refuses the write if another one slipped in since.
+        version = validated_data.get("version")
         return services.target_set(
             region=instance.region,
             year=instance.year,
             by=acting_user(self),
-            version=validated_data.get("version"),
+            version=instance.version if version is None else version,
             **figures,
         )

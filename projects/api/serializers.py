@@ -51,15 +51,6 @@ def immutable(serializer, attrs, fields, message):
         raise serializers.ValidationError(errors)
 
 
-def refuse_second(queryset, field, message):
-    """Refuse to create a second record where its key allows one. The unique constraint's error
-    would not say which record is there; ``message`` names it (``%(id)s``) so that the client
-    can correct that one instead."""
-    existing = queryset.values_list("pk", flat=True).first()
-    if existing is not None:
-        raise serializers.ValidationError({field: [message % {"id": existing}]})
-
-
 class RegionSerializer(serializers.ModelSerializer):
     parent = RegionCodeField(
         read_only=True, allow_null=True, help_text=_("Code of the parent region; null for the city.")

@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.validators import UniqueValidator
 
 from projects import scope
 from projects.models import Project, User
@@ -114,14 +113,9 @@ class SameProjectMixin:
 
 
 class ServiceTeamSerializer(SameProjectMixin, serializers.ModelSerializer):
-    project = project_field(
-        validators=[
-            UniqueValidator(
-                queryset=ServiceTeam.objects.all(),
-                message=_("This project already has a service team; change that one."),
-            )
-        ]
-    )
+    # A second team of the project is refused by the service, under the project's lock (a
+    # check here would race a concurrent POST): 409, naming the team to change.
+    project = project_field()
     region = region_of_project()
     county_leader = person_field(_("Id of the county leader in charge (a person)."))
     chief_officer = person_field(_("Id of the chief service officer (a person)."))
@@ -161,8 +155,14 @@ class ServiceTeamSerializer(SameProjectMixin, serializers.ModelSerializer):
     def update(self, team, validated_data):
         # Members left out of a PATCH keep their values; the service writes all five.
         members = {name: validated_data.get(name, getattr(team, name)) for name in self.MEMBERS}
+        # Without If-Match the version read for this request stands in (as for reports): the
+        # service still refuses the write if another one slipped in since.
+        version = validated_data.get("version")
         return services.service_team_save(
-            project=team.project, by=acting_user(self), version=validated_data.get("version"), **members
+            project=team.project,
+            by=acting_user(self),
+            version=team.version if version is None else version,
+            **members,
         )
 
 

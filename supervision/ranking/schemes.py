@@ -12,7 +12,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from projects.audit import actor, check_version, save_audited
+from projects.audit import actor, check_version, field_error, save_audited
 from projects.choices import Role
 from projects.roles import user_has_role
 from supervision.choices import LOWER_IS_BETTER, Indicator
@@ -87,7 +87,7 @@ def clean_weights(weights: dict) -> dict[str, Decimal]:
 def ranking_scheme_set(
     *, year: int, weights: dict[str, Decimal], by, note: str = "", version: int | None = None
 ) -> RankingScheme:
-    """Set the weights of ``year``'s ranking, creating or replacing its scheme.
+    """Set the weights of ``year``'s ranking: create its scheme, or change it at the ``version`` read.
 
     ``weights`` maps indicator names to weights; indicators left out or at 0 are not
     weighted. ``version`` is the scheme's version the caller read: a write over a newer
@@ -100,7 +100,15 @@ def ranking_scheme_set(
     # below are read and replaced under it.
     scheme = RankingScheme.objects.select_for_update().filter(year=year).first()
     if scheme is None:
+        # Of two admins creating the year's scheme at once, the unique year refuses the second.
         scheme, reason = RankingScheme(year=year), "created"
+    elif version is None:
+        # A writer that read no scheme never replaces one it has not seen.
+        raise field_error(
+            "year",
+            _("This year already has a ranking scheme (id %(id)s); change that one.") % {"id": scheme.pk},
+            code="conflict",
+        )
     else:
         check_version(scheme, version)
         scheme.version += 1

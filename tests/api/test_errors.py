@@ -9,6 +9,7 @@ site's URLs and its error handlers, plus a page and two API views that fail.
 import datetime
 
 import pytest
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import path
@@ -40,10 +41,23 @@ class FailingApiView(APIView):
         raise RuntimeError("a bug in an API view")
 
 
+def unreachable_database_page(request) -> HttpResponse:
+    raise OperationalError('connection to server at "127.0.0.1", port 5432 failed: Connection refused')
+
+
+class UnreachableDatabaseApiView(APIView):
+    permission_classes = []
+
+    def get(self, request):
+        raise InterfaceError("connection already closed")
+
+
 urlpatterns = [
     path("failing/", failing_page),
     path("api/v1/failing/", FailingApiView.as_view()),
     path("api/failing/", failing_api_function),
+    path("no-database/", unreachable_database_page),
+    path("api/v1/no-database/", UnreachableDatabaseApiView.as_view()),
     *site_urlpatterns,
 ]
 
@@ -165,6 +179,35 @@ def test_a_500_under_api_is_json_in_the_users_language(failing_client, url):
     assert body["code"] == "server_error"
     assert body["detail"].startswith("A server error occurred"), body
     assert "服务器出错" in assert_error(chinese, 500)["detail"]
+
+
+# --- the database out of reach: 503, not 500 ---------------------------------------------------
+# The real outage, a PostgreSQL that refuses and drops connections behind a running server, is
+# tests/reliability/test_faults.py's; these are the answers, from views that meet it.
+
+
+@pytest.mark.urls(__name__)
+def test_the_page_says_the_database_is_out_of_reach_in_the_users_language(failing_client):
+    chinese, english = (
+        failing_client().get("/no-database/"),
+        failing_client(HTTP_ACCEPT_LANGUAGE="en").get("/no-database/"),
+    )
+    for answer in (chinese, english):
+        assert answer.status_code == 503 and answer["Content-Type"].startswith("text/html")
+        assert int(answer["Retry-After"]) > 0
+    page = chinese.content.decode()
+    assert '<html lang="zh-Hans">' in page and "暂时无法使用" in page, page
+    page = english.content.decode()
+    assert '<html lang="en">' in page and "temporarily unavailable" in page, page
+
+
+@pytest.mark.urls(__name__)
+def test_an_api_request_without_the_database_is_a_json_503(failing_client):
+    english = failing_client(HTTP_ACCEPT_LANGUAGE="en").get("/api/v1/no-database/")
+    body = assert_error(english, 503)
+    assert body["code"] == "service_unavailable" and "temporarily unavailable" in body["detail"], body
+    assert int(english["Retry-After"]) > 0
+    assert "暂时无法使用" in assert_error(failing_client().get("/api/v1/no-database/"), 503)["detail"]
 
 
 # --- bulletin downloads answer to their own media type ----------------------------------------

@@ -245,7 +245,10 @@ def test_target_region_and_year_identify_it(city_admin, regions):
     existing = services.target_set(
         region=regions["441202"], year=2025, investment=Decimal(10), investment_h1=Decimal(5), by=None
     )
-    assert_field_error(api.post(TARGETS, target_body(), format="json"), "year")
+    # A second target of the region and year is a conflict naming the first (as a second report).
+    second = api.post(TARGETS, target_body(), format="json")
+    assert second.status_code == 409, second.content
+    assert f"(id {existing.pk})" in second.json()["fields"]["year"][0]
     assert_field_error(api.patch(f"{TARGETS}{existing.pk}/", {"year": 2026}), "year")
     assert_field_error(api.patch(f"{TARGETS}{existing.pk}/", {"investment_h1": "11"}), "investment_h1")
 

@@ -28,8 +28,10 @@ def test_service_team_create_update_and_filters(
     team = response.json()
     assert (team["region"], team["is_complete"], team["plan"]) == ("441202", False, "")
 
-    # One team per project.
-    assert_invalid(staff.post(TEAMS, {"project": project.pk}), "project")
+    # One team per project: a second one is a conflict naming the first (as a second report of a month).
+    second = staff.post(TEAMS, {"project": project.pk})
+    assert second.status_code == 409, second.content
+    assert f"(id {team['id']})" in second.json()["fields"]["project"][0]
     assert ServiceTeam.objects.count() == 1
 
     url = f"{TEAMS}{team['id']}/"

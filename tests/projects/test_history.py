@@ -143,7 +143,12 @@ def test_target_history(region, city_admin):
         region=region, year=2025, investment=Decimal("100"), investment_h1=Decimal("40"), by=city_admin
     )
     services.target_set(
-        region=region, year=2025, investment=Decimal("120"), investment_h1=Decimal("40"), by=city_admin
+        region=region,
+        year=2025,
+        investment=Decimal("120"),
+        investment_h1=Decimal("40"),
+        by=city_admin,
+        version=1,
     )
     row = latest(target)
     assert row.history_user == city_admin

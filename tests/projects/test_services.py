@@ -358,10 +358,16 @@ def test_target_set_h1_refusal_on_update_keeps_the_old_target(region, city_admin
     services.target_set(
         region=region, year=2025, investment=Decimal("100"), investment_h1=Decimal("50"), by=city_admin
     )
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as info:
         services.target_set(
-            region=region, year=2025, investment=Decimal("100"), investment_h1=Decimal("150"), by=city_admin
+            region=region,
+            year=2025,
+            investment=Decimal("100"),
+            investment_h1=Decimal("150"),
+            by=city_admin,
+            version=1,
         )
+    assert any("first-half" in m for m in info.value.messages)
     target = AnnualTarget.objects.get(region=region, year=2025)
     assert (target.investment_h1, target.version) == (Decimal("50"), 1)
 
@@ -380,3 +386,18 @@ def test_investment_report_refuses_a_month_before_the_signing(make_project, coun
         project=project, month=datetime.date(2024, 3, 1), amount=Decimal("1.00"), by=county_staff
     )
     assert project.investment_reports.get().month == datetime.date(2024, 3, 1)
+
+
+def test_target_set_without_a_version_never_replaces_a_target(region, city_admin, english):
+    """A writer that read no target creates one; where one exists it is refused, naming it."""
+    first = services.target_set(
+        region=region, year=2025, investment=Decimal("100"), investment_h1=Decimal("50"), by=city_admin
+    )
+    with pytest.raises(ValidationError) as info:
+        services.target_set(
+            region=region, year=2025, investment=Decimal("900"), investment_h1=Decimal("50"), by=city_admin
+        )
+    assert "conflict" in error_codes(info.value)
+    assert f"(id {first.pk})" in info.value.message_dict["year"][0]
+    target = AnnualTarget.objects.get(region=region, year=2025)
+    assert (target.investment, target.version, target.history.count()) == (Decimal("100.00"), 1, 1)

@@ -1,16 +1,9 @@
 """Bulletins made by a real Celery worker on Redis: one bulletin per period whatever happens.
 
-The issue's promise: a real worker given the weekly job twice leaves exactly one
-bulletin, and a worker SIGKILLed mid-task and restarted still leaves exactly one
-complete bulletin. The worker is the real ``celery worker`` command in a subprocess
-(tests/fixtures/worker.py), reading the test database that pytest-django created; so these
-tests commit their data (``transaction=True``) and need PostgreSQL and Redis
-(``postgres`` and ``redis`` marks).
-
-To stop a task half-way without a test hook in the product, the test itself holds
-the row lock on the period's BulletinRequest from another connection:
-``bulletin_generate`` takes that lock before it computes anything, so the task
-waits there, inside its transaction, until the worker is killed.
+The issue's promise: a real worker given the weekly job twice leaves exactly one bulletin, and a
+worker whose pool process is SIGKILLed mid-task leaves exactly one complete bulletin (the whole
+worker killed and restarted is the reliability suite's fault, tests/reliability/test_faults_worker.py).
+The workers, the data and the checks are tests/fixtures/bulletin_worker.py's.
 
 A request made while the broker is down needs no worker to check: it is recorded
 with the error and the sweeper finishes it, on any database.
@@ -24,174 +17,31 @@ import signal
 import socket
 import threading
 import time
-from decimal import Decimal
 
-import psycopg
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
-from projects import lifecycle
-from projects import services as project_services
-from projects.choices import Role, Stage
-from projects.models import Region
-from supervision.choices import BulletinStatus, PeriodKind, RequestStatus
-from supervision.models_ranking import Bulletin, BulletinRequest
-from supervision.periods import last_complete_period
+from supervision.choices import RequestStatus
+from supervision.models_ranking import BulletinRequest
 from supervision.ranking.bulletins import bulletin_request, finish_requested_bulletins
-from supervision.ranking.tasks import finish_requested_bulletins_task, generate_bulletin_task
-from tests.fixtures.worker import (
-    Worker,
-    broker,
-    closed_port,
-    database_url,
-    private_queue,
-    wait_for,
-    worker_backends,
+from supervision.ranking.tasks import finish_requested_bulletins_task
+from tests.fixtures.bulletin_worker import (
+    RESULT_TIMEOUT,
+    assert_one_complete_bulletin,
+    describe,
+    pending_request,
+    real_worker,
+    results_in_log,
+    send,
+    the_bulletins,
+    the_request,
 )
+from tests.fixtures.worker import broker, closed_port, row_lock, wait_for, worker_backends
 
-VISIBILITY_TIMEOUT = 3  # seconds before Redis hands a dead worker's message out again
-RESULT_TIMEOUT = 60
-REDELIVERY_TIMEOUT = 90
 # A web request asking for a bulletin must get its answer within this many seconds
 # even when the broker hangs; the test frees a hung call after HUNG_BROKER_RESCUE.
 HUNG_BROKER_LIMIT, HUNG_BROKER_RESCUE = 8, 10
-
-
-def real_worker(test):
-    """A test with a worker process: it reads committed data, from PostgreSQL, through Redis."""
-    for mark in (pytest.mark.django_db(transaction=True), pytest.mark.redis, pytest.mark.postgres):
-        test = mark(test)
-    return test
-
-
-@pytest.fixture
-def period(today):
-    """Last week: what the Monday job publishes."""
-    return last_complete_period(PeriodKind.WEEKLY, today)
-
-
-@pytest.fixture
-def ranked_data(make_project, make_user, county_staff, region, other_region, period):
-    """Three projects signed in the period, in two regions; one got its land; one month's investment."""
-    day = period.end
-    staff_dinghu = make_user(Role.COUNTY_STAFF, region=other_region, username="staff-dinghu")
-    first = make_project(signed_on=day, name="新材料一期")
-    make_project(signed_on=day, name="新材料二期")
-    make_project(signed_on=day, name="鼎湖电子项目", region=other_region, by=staff_dinghu)
-    lifecycle.advance(project=first, stage=Stage.LAND_SUPPLIED, on=day, by=county_staff)
-    project_services.investment_report(
-        project=first, month=day, amount=Decimal("5000000.00"), by=county_staff
-    )
-    return {"region": region.code, "other_region": other_region.code}
-
-
-def the_bulletins(period):
-    return Bulletin.objects.filter(kind=period.kind, period_start=period.start)
-
-
-def the_request(period) -> BulletinRequest | None:
-    return BulletinRequest.objects.filter(kind=period.kind, period_start=period.start).first()
-
-
-def describe(period) -> str:
-    request = the_request(period)
-    state = (
-        f"request: {request.status} attempts={request.attempts} error={request.error!r}"
-        if request
-        else "no request"
-    )
-    return f"{state}; bulletins: {list(the_bulletins(period).values_list('pk', 'status', 'is_current'))}"
-
-
-def assert_one_complete_bulletin(period, data) -> Bulletin:
-    bulletins = list(the_bulletins(period))
-    assert len(bulletins) == 1, describe(period)
-    (bulletin,) = bulletins
-    assert bulletin.is_current and bulletin.revision == 1
-    assert bulletin.status == BulletinStatus.PUBLISHED and bulletin.published_at is not None
-    assert bulletin.period_end == period.end
-    ranked = sorted(Region.objects.ranked().values_list("code", flat=True))
-    assert ranked, "no ranked region: the data set is empty"
-    assert sorted(row["region"] for row in bulletin.rows) == ranked  # every ranked region, once
-    rows = {row["region"]: row for row in bulletin.rows}
-    assert rows[data["region"]]["indicators"]["signed"]["period_value"] == 2
-    assert rows[data["region"]]["indicators"]["land_supplied"]["value"] == 1
-    assert rows[data["other_region"]]["indicators"]["signed"]["period_value"] == 1
-    request = the_request(period)
-    assert request is not None and request.status == RequestStatus.DONE, describe(period)
-    assert request.bulletin_id == bulletin.pk and request.error == "" and request.finished_at is not None
-    return bulletin
-
-
-# The real worker
-
-
-@pytest.fixture
-def queue():
-    with private_queue() as name:
-        yield name
-
-
-@pytest.fixture
-def workers(transactional_db, queue, tmp_path):
-    """``workers(concurrency=1)`` starts a worker on the private queue; all are stopped afterwards.
-
-    Depends on ``transactional_db`` so that the workers are gone (and their database
-    connections with them) before pytest-django empties the tables.
-    """
-    started: list[Worker] = []
-
-    def start(**options) -> Worker:
-        options.setdefault("visibility_timeout", VISIBILITY_TIMEOUT)
-        worker = Worker(
-            queue=queue,
-            redis_url=settings.REDIS_URL,
-            log_path=tmp_path / f"worker-{len(started) + 1}.log",
-            **options,
-        )
-        started.append(worker)
-        return worker.start()
-
-    yield start
-    for worker in started:
-        worker.stop()
-        worker.close_database_backends()
-    for worker in started:  # shown by pytest when the test failed
-        print(f"----- {worker.log_path.name} -----\n{worker.log()}")
-
-
-@contextlib.contextmanager
-def row_lock(request: BulletinRequest):
-    """Hold ``SELECT ... FOR UPDATE`` on the request row from a connection of the test's own."""
-    table = connection.ops.quote_name(BulletinRequest._meta.db_table)
-    locker = psycopg.connect(database_url("zq-test-locker"))
-    try:
-        locker.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE", [request.pk])
-        yield
-    finally:
-        locker.rollback()
-        locker.close()
-
-
-def pending_request(period) -> BulletinRequest:
-    """The period's request row, committed and waiting, as ``bulletin_request`` leaves it."""
-    return BulletinRequest.objects.create(
-        kind=period.kind, period_start=period.start, requested_at=timezone.now(), publish=True
-    )
-
-
-def results_in_log(worker: Worker) -> list[int]:
-    """The bulletin ids the worker's generate_bulletin_task runs returned, from its log."""
-    pattern = re.escape(generate_bulletin_task.name) + r"\[[^\]]+\] succeeded in [\d.]+s: (\d+)"
-    return [int(pk) for pk in re.findall(pattern, worker.log())]
-
-
-def send(period, queue):
-    generate_bulletin_task.apply_async(
-        kwargs={"kind": period.kind, "date": period.end.isoformat()}, queue=queue
-    )
 
 
 @pytest.mark.redis
@@ -221,47 +71,6 @@ def test_the_weekly_job_sent_twice_leaves_one_bulletin(ranked_data, period, work
     assert results_in_log(worker) == [bulletin.pk, bulletin.pk]
     assert the_request(period).attempts == 2
     assert bulletin.history.count() == 1
-
-
-@real_worker
-def test_a_worker_killed_mid_task_and_restarted_leaves_one_complete_bulletin(
-    ranked_data, period, workers, queue
-):
-    request = pending_request(period)
-    with row_lock(request):
-        first = workers()
-        send(period, queue)
-        # The task is inside bulletin_generate's transaction, waiting for the row lock.
-        wait_for(
-            lambda: worker_backends(first.application_name, waiting_on_lock=True),
-            timeout=RESULT_TIMEOUT,
-            message=lambda: f"the task never waited on the request's lock: {describe(period)}\n{first.log()}",
-        )
-        taken_at = time.monotonic()  # the message was handed to the first worker before this
-        first.kill()
-        assert first.process.returncode == -signal.SIGKILL
-    # The lock is released: the dead worker's backend ends and its transaction leaves nothing.
-    wait_for(
-        lambda: not worker_backends(first.application_name),
-        timeout=30,
-        message="a database backend of the killed worker outlived it",
-    )
-    assert not the_bulletins(period).exists()
-    request.refresh_from_db()
-    assert (request.status, request.attempts, request.bulletin_id) == (RequestStatus.PENDING, 0, None)
-
-    # A restarted worker takes the unacknowledged message back once it is older than the
-    # visibility timeout (kombu checks when the worker starts and then only every ~100 s).
-    time.sleep(max(0.0, taken_at + VISIBILITY_TIMEOUT + 1 - time.monotonic()))
-    second = workers()
-    wait_for(
-        lambda: results_in_log(second),
-        timeout=REDELIVERY_TIMEOUT,
-        message=lambda: f"the message was not delivered again: {describe(period)}\n{second.log()}",
-    )
-    bulletin = assert_one_complete_bulletin(period, ranked_data)
-    assert results_in_log(second) == [bulletin.pk]
-    assert the_request(period).attempts == 1  # the killed run counted nothing
 
 
 @real_worker

@@ -30,7 +30,7 @@ from supervision.ranking.bulletins import (
 from supervision.ranking.tasks import finish_requested_bulletins_task
 from tests.fixtures.concurrency import race
 from tests.fixtures.ranking import D
-from tests.fixtures.worker import Worker, broker, closed_port, private_queue, wait_for
+from tests.fixtures.worker import Worker, broker, closed_port, wait_for
 from zhaoqing_tracker.celery import app
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -227,12 +227,6 @@ def test_concurrent_sweeps_make_one_bulletin_per_period(installed):
 
 
 # A real worker on Redis, the broker down at the scheduled time
-
-
-@pytest.fixture
-def queue():
-    with private_queue() as name:
-        yield name
 
 
 @pytest.fixture

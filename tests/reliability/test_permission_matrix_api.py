@@ -22,13 +22,10 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from projects.api.urls import router as projects_router
 from projects.choices import Role
 from projects.imports.models import LedgerImport
 from projects.models import AnnualTarget, Enterprise, Industry, InvestmentReport, Project, Region
-from supervision.api.urls import router as supervision_router
 from supervision.models import Milestone, Problem, ServiceLog, ServiceTeam, SupervisionVisit, Unit
-from supervision.ranking.api.urls import router as ranking_router
 from supervision.ranking.exports import pdf_available
 from tests.fixtures.api_matrix import (
     DAY,
@@ -43,10 +40,10 @@ from tests.fixtures.api_matrix import (
 from tests.fixtures.matrix import OTHER, OWN, Tally, built_once, cast
 from tests.fixtures.projects import new_materials
 from tests.fixtures.regions import city_regions
+from tests.fixtures.routes import API, Route, api_routes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
-API = "/api/v1"
 
 STAFF, COUNTY_LEADER, CITY_LEADER, CITY_ADMIN = (
     Role.COUNTY_STAFF,
@@ -345,41 +342,6 @@ MATRIX: dict[tuple[str, str], Row] = {
         LedgerImport,
     ),
 }
-
-
-@dataclass(frozen=True)
-class Route:
-    prefix: str
-    action: str
-    method: str
-    detail: bool
-    url_path: str  # "" for the list/detail routes, "advance/", "extend/decide/", …
-
-    def url(self, record=None) -> str:
-        if not self.detail:
-            return f"{API}/{self.prefix}/{self.url_path}"
-        key = record.code if isinstance(record, Region | Industry) else record.pk
-        return f"{API}/{self.prefix}/{key}/{self.url_path}"
-
-
-def api_routes() -> dict[tuple[str, str], Route]:
-    """Every (prefix, action) the routers serve, with its HTTP method."""
-    routes = {}
-    for router in (projects_router, supervision_router, ranking_router):
-        for prefix, viewset, _basename in router.registry:
-            allowed = set(viewset.http_method_names)
-            for route in router.get_routes(viewset):
-                mapping = router.get_method_map(viewset, route.mapping)
-                detail = "{lookup}" in route.url
-                url_path = (
-                    route.url.split("{trailing_slash}")[0].replace("^{prefix}", "").replace("/{lookup}", "")
-                )
-                url_path = url_path.lstrip("/")
-                url_path = f"{url_path}/" if url_path else ""
-                for method, action in mapping.items():
-                    if method in allowed and method not in {"head", "options"}:
-                        routes[(prefix, action)] = Route(prefix, action, method, detail, url_path)
-    return routes
 
 
 ROUTES = api_routes()

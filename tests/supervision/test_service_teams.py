@@ -95,6 +95,17 @@ def test_a_stale_team_save_is_refused(project, save_team, people):
     assert ServiceTeam.objects.get(project=project).plan == people["plan"]
 
 
+def test_a_team_save_without_a_version_never_replaces_a_team(project, save_team, people, english):
+    """A writer that read no team forms one; where the project has one it is refused, naming it."""
+    team = save_team(project)
+    with pytest.raises(ValidationError) as info:
+        save_team(project, plan="另一个方案")
+    assert "conflict" in {e.code for errors in info.value.error_dict.values() for e in errors}
+    assert f"(id {team.pk})" in info.value.message_dict["project"][0]
+    stored = ServiceTeam.objects.get(project=project)
+    assert (stored.plan, stored.version, stored.history.count()) == (people["plan"], 1, 1)
+
+
 def test_the_selector_mixes_and_takes_a_queryset(make_project, save_team, other_region, region):
     none = make_project(name="无服务团队")
     partial = make_project(name="缺专员")

@@ -8,12 +8,17 @@ a rule enforced once in a service reads the same in the API as on a form.
 
 The site's 404 and 500 handlers (zhaoqing_tracker/urls.py) are here too: every path
 under /api/ answers them in this shape, whether or not it reached a DRF view; every
-other path gets the page, in the user's language.
+other path gets the page, in the user's language. A database that cannot be reached
+(refused, dropped or closed connections) is no bug of ours: the 500 handler answers it
+503 with Retry-After, and the next request connects again (CONN_HEALTH_CHECKS).
 """
+
+import sys
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpResponseServerError, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpResponse, HttpResponseServerError, JsonResponse
 from django.template import loader
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -145,9 +150,18 @@ def page_not_found(request, exception):
         return defaults.page_not_found(request, exception)  # templates/404.html
 
 
+# The database errors that mean it cannot be reached now (the connection refused, lost or closed),
+# and how soon a client may try again.
+DATABASE_UNREACHABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
+
+
 def server_error(request):
     """An uncaught exception. The database may be what failed, so this reads nothing from it:
     the page is rendered without the request's context (no user, no session, no messages)."""
+    # Django calls the handler while it handles the exception, so it is the one in flight.
+    if isinstance(sys.exc_info()[1], DATABASE_UNREACHABLE):
+        return database_unreachable(request)
     with translation.override(translation.get_language_from_request(request)):
         if _is_api(request):
             detail = _(
@@ -156,3 +170,18 @@ def server_error(request):
             )
             return _json_error(500, "server_error", detail)
         return HttpResponseServerError(loader.render_to_string("500.html"))
+
+
+def database_unreachable(request):
+    """503 with Retry-After: the database cannot be reached. Django has logged the exception."""
+    with translation.override(translation.get_language_from_request(request)):
+        if _is_api(request):
+            detail = _(
+                "The service is temporarily unavailable: its database cannot be reached. "
+                "Please try again in a minute."
+            )
+            response = _json_error(503, "service_unavailable", detail)
+        else:
+            response = HttpResponse(loader.render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
