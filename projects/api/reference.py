@@ -18,7 +18,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 
 from projects import industries, services
-from projects.api.serializers import acting_user, immutable, refuse_second
+from projects.api.serializers import acting_user, immutable
 from projects.api.views import ETAG, IF_MATCH
 from projects.choices import Role
 from projects.filtersets import EnterpriseFilterSet, IndustryFilterSet
@@ -93,12 +93,8 @@ class IndustrySerializer(serializers.ModelSerializer):
         immutable(
             self, attrs, ["code"], _("An industry's code cannot be changed: projects are filed under it.")
         )
-        if self.instance is None:
-            refuse_second(
-                Industry.objects.filter(code=attrs.get("code")),
-                "code",
-                _("An industry with this code exists already."),
-            )
+        # A second industry of the same code is refused by industry_create (its unique constraint,
+        # under the save), with the code named: no check here that a concurrent create could pass.
         return attrs
 
     def create(self, validated_data):
