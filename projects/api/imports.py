@@ -35,14 +35,18 @@ class ImportErrorSerializer(serializers.Serializer):
 
 class LedgerImportSerializer(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, help_text=_("Who uploaded the file.")
+        slug_field="username", read_only=True, allow_null=True, help_text=_("Who uploaded the file.")
     )
     committed_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, help_text=_("Who confirmed it, once confirmed.")
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text=_("Who confirmed it, once confirmed."),
     )
     region = serializers.SlugRelatedField(
         slug_field="code",
         read_only=True,
+        allow_null=True,
         help_text=_("The uploader's region (6-digit code); null for the city."),
     )
     errors = serializers.SerializerMethodField(
@@ -131,7 +135,9 @@ class RemapSerializer(serializers.Serializer):
 
 class ImportRowSerializer(serializers.ModelSerializer):
     row = serializers.IntegerField(source="number", help_text=_("The row number as Excel shows it."))
-    project = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("The project the row matched."))
+    project = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text=_("The project the row matched.")
+    )
 
     class Meta:
         model = ImportRow
