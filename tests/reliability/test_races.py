@@ -612,6 +612,17 @@ def remaps_of_one_import(w, users):
         (ImportStatus.READY, version + WRITERS, 1),
     )
 
+    # With the version read before them in If-Match: one remap is made, the others are told (412).
+    version, serial = ledger_import.version, race.record
+    race = api_race(
+        key, users["staff"], lambda i: {"mapping": mapping}, ledger_import, HTTP_IF_MATCH=f'"{version}"'
+    )
+    RACES[f"{race.path} (If-Match)"], RACES[race.path] = race.record, serial
+    race.settle(refused=(412,), says="changed")
+    ledger_import.refresh_from_db()
+    race.rows(ledger_import.rows.filter(action=RowAction.NEW).count(), 1)
+    race.final((ledger_import.status, ledger_import.version), (ImportStatus.READY, version + 1))
+
 
 IMPORTS = {
     ("imports", "create"): uploads_of_one_file,
@@ -651,7 +662,11 @@ def test_every_write_operation_has_a_race():
 
 @pytest.mark.postgres
 def test_the_figure(figure):
-    names = [*map(path, COVERED), CODE_ASSIGNED, *(f"{path(key)} (If-Match)" for key in STATUS_MOVES)]
+    names = [
+        *map(path, COVERED),
+        CODE_ASSIGNED,
+        *(f"{path(key)} (If-Match)" for key in [*STATUS_MOVES, ("imports", "remap")]),
+    ]
     races = [RACES.get(name) for name in names]
     if None in races:
         pytest.skip("not every race of this module ran (a selection of its tests)")
