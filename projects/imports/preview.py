@@ -3,7 +3,10 @@
 Nothing but the import's own rows is written. The file is streamed in chunks, and the rows'
 verdicts are written a chunk at a time, so memory stays flat however long the ledger is.
 Progress (rows read so far) goes to the cache, where the page polls it; the import's own row
-is updated only at the end, so a preview never holds a long transaction.
+is updated only at the end. A preview holds the import's row lock from start to end, so two
+previews of one import (two remaps at once, a remap and the job) take turns: each deletes the
+rows and writes its own, and at once the second's rows collided with the first's (a server error).
+The lock holds that one import only; the page and its progress read it without waiting.
 """
 
 import itertools
@@ -48,6 +51,13 @@ def build_preview(
     ledger_import: LedgerImport, *, user, mapping: dict[int, str] | None = None
 ) -> LedgerImport:
     """Read the file and write the preview; ``mapping`` (column index → field) overrides the match."""
+    with transaction.atomic():
+        LedgerImport.objects.select_for_update().filter(pk=ledger_import.pk).get()
+        ledger_import.refresh_from_db()  # the version a preview before this one left
+        return _preview(ledger_import, user=user, mapping=mapping)
+
+
+def _preview(ledger_import, *, user, mapping):
     ImportRow.objects.filter(ledger_import=ledger_import).delete()
     try:
         counts = _read(ledger_import, user=user, mapping=mapping)

@@ -92,7 +92,16 @@ def _start_preview(ledger_import, *, by, mapping):
 
 
 def import_remap(*, ledger_import: LedgerImport, mapping: dict, by, version=None) -> LedgerImport:
-    """Preview again with the user's mapping (column index → field), and remember it for the bureau."""
+    """Preview again with the user's mapping (column index → field), and remember it for the bureau.
+
+    Under the import's row lock, checked then written in one step: of remaps sent with one version,
+    one is made and the others are refused (412), and none can slip in while it is confirmed."""
+    with transaction.atomic():
+        ledger_import = LedgerImport.objects.select_for_update().get(pk=ledger_import.pk)
+        return _remap(ledger_import, mapping=mapping, by=by, version=version)
+
+
+def _remap(ledger_import, *, mapping, by, version):
     _editable(ledger_import, by, version)
     from projects.imports.columns import columns_of
     from projects.imports.headers import dynamic_field

@@ -16,12 +16,22 @@ import datetime
 
 import pytest
 
-from projects.choices import Stage
-from projects.models import AnnualTarget, InvestmentReport, Project
+from projects import services
+from projects.choices import Stage, Status
+from projects.imports.models import ImportMapping, ImportStatus, LedgerImport, RowAction
+from projects.models import AnnualTarget, Enterprise, Industry, InvestmentReport, Project
 from supervision.choices import ExtensionStatus, ProblemEventKind
-from supervision.models import ExtensionRequest, Milestone, Problem, ServiceLog, ServiceTeam, SupervisionVisit
-from tests.fixtures.api_projects import months_ago
-from tests.fixtures.concurrency import INDEPENDENT, RACES, WRITERS, Race, api_clients, each, figure_of
+from supervision.models import (
+    ExtensionRequest,
+    Milestone,
+    Problem,
+    ServiceLog,
+    ServiceTeam,
+    SupervisionVisit,
+    Unit,
+)
+from tests.fixtures.api_projects import CREDIT_CODE, months_ago
+from tests.fixtures.concurrency import INDEPENDENT, RACES, SERIAL, WRITERS, Race, api_clients, each, figure_of
 from tests.fixtures.routes import API, api_writes
 from tests.fixtures.supervision import restore_milestone_templates
 
@@ -45,18 +55,20 @@ def path(key) -> str:
     return f"API {WRITES[key].method.upper()} {key[0]} {key[1]}"
 
 
-def api_race(key, user, body, record=None, **headers) -> Race:
-    """Eight clients of ``user`` at once: writer i sends ``body(i)`` to the operation ``key``."""
+def api_race(key, user, body, record=None, format="json", **headers) -> Race:
+    """Eight clients of ``user`` at once: writer i sends ``body(i)`` to the operation ``key``
+    (``format="multipart"`` for an upload)."""
     route, clients = WRITES[key], api_clients(user)
     url = route.url(record)
     return Race(
-        path(key), lambda i: getattr(clients[i], route.method)(url, body(i), format="json", **headers)
+        path(key), lambda i: getattr(clients[i], route.method)(url, body(i), format=format, **headers)
     )
 
 
 def read(user, key, record) -> dict:
-    """The record as the API shows it now."""
-    response = api_clients(user, 1)[0].get(f"{API}/{key[0]}/{record.pk}/")
+    """The record as the API shows it now (an industry is named by its code)."""
+    name = record.code if isinstance(record, Industry) else record.pk
+    response = api_clients(user, 1)[0].get(f"{API}/{key[0]}/{name}/")
     assert response.status_code == 200, response.content
     return response.json()
 
@@ -137,6 +149,38 @@ SAME_IF_MATCH = {
         lambda w, i: {"title": f"节点{i}"},
         "title",
     ),
+    ("enterprises", "update"): (
+        "admin",
+        lambda w: w.enterprise,
+        lambda w, i: {"name": f"肇庆写入者{i}有限公司", "credit_code": ""},
+        "name",
+    ),
+    ("enterprises", "partial_update"): (
+        "admin",
+        lambda w: w.enterprise,
+        lambda w, i: {"name": f"肇庆改名{i}有限公司"},
+        "name",
+    ),
+    # An industry of its own: the world's industry is named in its ledgers by its Chinese name.
+    ("industries", "update"): (
+        "admin",
+        lambda w: raced_industry("race-put"),
+        lambda w, i: {"code": "race-put", "name": f"整体改名产业{i}", "name_en": f"put {i}"},
+        "name",
+    ),
+    ("industries", "partial_update"): (
+        "admin",
+        lambda w: raced_industry("race-patch"),
+        lambda w, i: {"name": f"部分改名产业{i}"},
+        "name",
+    ),
+    ("units", "update"): (
+        "admin",
+        lambda w: w.unit,
+        lambda w, i: {"name": f"写入者{i}局", "name_en": f"bureau {i}", "region": w.region.code},
+        "name",
+    ),
+    ("units", "partial_update"): ("admin", lambda w: w.unit, lambda w, i: {"name": f"改名{i}局"}, "name"),
     ("problems", "assign"): (
         "leader",
         lambda w: w.raised(),
@@ -144,6 +188,10 @@ SAME_IF_MATCH = {
         "due_on",
     ),
 }
+
+
+def raced_industry(code) -> Industry:
+    return Industry.objects.get_or_create(code=code, defaults={"name": f"竞赛产业{code}"})[0]
 
 
 @raced
@@ -259,12 +307,45 @@ def the_default_plan_of_one_project(w, users):
     assert all(m.history.count() == 1 for m in milestones)
 
 
+def one_reference_row(key, model, body, **natural_key):
+    """Eight admins adding the same reference row (its natural key in ``natural_key``): one is
+    added, the others are told it exists; never a 500."""
+
+    def run(w, users):
+        race = api_race(key, users["admin"], lambda i: body(w, i))
+        (winner,) = race.settle()
+        rows = model.objects.filter(**natural_key)
+        race.rows(rows.count(), 1)
+        race.final(rows.get().name, body(w, winner)["name"])
+        assert rows.get().history.count() == 1
+
+    return run
+
+
 NATURAL_KEYS = {
     ("investment-reports", "create"): reports_of_one_project_and_month,
     ("targets", "create"): targets_of_one_region_and_year,
     ("service-teams", "create"): service_teams_of_one_project,
     ("projects", "create"): projects_with_one_code,
     ("milestones", "plan"): the_default_plan_of_one_project,
+    ("enterprises", "create"): one_reference_row(
+        ("enterprises", "create"),
+        Enterprise,
+        lambda w, i: {"name": f"肇庆同码{i}有限公司", "credit_code": CREDIT_CODE},
+        credit_code=CREDIT_CODE,
+    ),
+    ("industries", "create"): one_reference_row(
+        ("industries", "create"),
+        Industry,
+        lambda w, i: {"code": "race-new", "name": f"新增产业{i}"},
+        code="race-new",
+    ),
+    ("units", "create"): one_reference_row(
+        ("units", "create"),
+        Unit,
+        lambda w, i: {"name": "竞赛供电局", "name_en": f"writer {i}", "region": w.region.code},
+        name="竞赛供电局",
+    ),
 }
 
 
@@ -438,6 +519,123 @@ def test_projects_without_a_code_each_get_their_own(world, users):
     race.final(codes, [f"{world.region.code}-{world.today.year}-{n:04d}" for n in range(1, WRITERS + 1)])
 
 
+# --- a project's status: one cancel, one reactivation -----------------------------------------------
+
+
+def cancelled(w) -> Project:
+    project = w.new_project()
+    services.project_cancel(project=project, reason="准备重新启用", by=w.admin)
+    return project
+
+
+# (prefix, action): (the project, the status it ends in)
+STATUS_MOVES = {
+    ("projects", "cancel"): (lambda w: w.new_project(), Status.CANCELLED),
+    ("projects", "reactivate"): (cancelled, Status.ACTIVE),
+}
+
+
+@raced
+def test_one_status_change_of_a_project_has_one_winner(world, users):
+    """Eight cancels of one project, with the same If-Match and without: one is made, the others
+    are refused (412 with it, 400 by the status it left without), one status change is kept."""
+
+    def run(case):
+        key, if_match = case
+        project_of, to = STATUS_MOVES[key]
+        project = project_of(world)
+        changes, version = project.status_changes.count(), project.version
+        headers = {"HTTP_IF_MATCH": f'"{version}"'} if if_match else {}
+
+        race = api_race(key, users["staff"], lambda i: {"reason": f"理由{i}"}, project, **headers)
+        RACES[f"{race.path} (If-Match)" if if_match else race.path] = race.record
+
+        (winner,) = race.settle(refused=(412,) if if_match else (400, 409))
+        race.rows(project.status_changes.count(), changes + 1)
+        project.refresh_from_db()
+        race.final((project.status, project.status_changes.latest("id").reason), (to, f"理由{winner}"))
+        assert project.version == version + 1
+
+    each([(key, if_match) for key in STATUS_MOVES for if_match in (True, False)], run)
+
+
+# --- imports: each upload its own; one confirm writes; remaps leave one mapping --------------------
+
+
+def upload_body(w):
+    """Writer i's upload of the same ledger: a file object of its own (one is read to its end)."""
+    files = [w.ledger() for _ in range(WRITERS)]
+    return lambda i: {"file": files[i], "kind": "projects"}
+
+
+def uploads_of_one_file(w, users):
+    key, before = ("imports", "create"), LedgerImport.objects.count()
+    race = api_race(key, users["staff"], upload_body(w), format="multipart")
+    race.settle(winners=WRITERS, kind=INDEPENDENT)
+    created = LedgerImport.objects.filter(pk__in=[answer.json()["id"] for answer in race.answers])
+    race.rows(LedgerImport.objects.count(), before + WRITERS)
+    race.final(
+        sorted((i.status, i.rows.filter(action=RowAction.NEW).count()) for i in created),
+        [(ImportStatus.READY, 1)] * WRITERS,
+    )
+
+
+def confirms_of_one_import(w, users):
+    """Issue 11: eight confirms of one ready import write its projects once; the others are told
+    it is confirmed already."""
+    key, ledger_import = ("imports", "confirm"), w.new_import()
+    assert ledger_import.status == ImportStatus.READY, ledger_import.error
+    name = ledger_import.rows.get(action=RowAction.NEW).label
+
+    race = api_race(key, users["staff"], lambda i: {}, ledger_import)
+
+    (winner,) = race.settle(refused=(400, 409), says="confirmed already")
+    race.rows(Project.objects.filter(name=name).count(), 1)
+    ledger_import.refresh_from_db()
+    race.final(ledger_import.status, ImportStatus.COMMITTED)
+    assert race.answers[winner].json()["status"] == ImportStatus.COMMITTED
+
+
+def remaps_of_one_import(w, users):
+    """Eight remaps with the same mapping at once: each previews again in turn; the import keeps
+    one set of rows and the bureau one remembered mapping."""
+    key, ledger_import = ("imports", "remap"), w.new_import()
+    mapping, version = dict(ledger_import.mapping), ledger_import.version
+
+    race = api_race(key, users["staff"], lambda i: {"mapping": mapping}, ledger_import)
+
+    race.settle(winners=WRITERS, kind=SERIAL)
+    ledger_import.refresh_from_db()
+    race.rows(ledger_import.rows.filter(action=RowAction.NEW).count(), 1)
+    race.final(
+        (ledger_import.status, ledger_import.version, ImportMapping.objects.count()),
+        (ImportStatus.READY, version + WRITERS, 1),
+    )
+
+    # With the version read before them in If-Match: one remap is made, the others are told (412).
+    version, serial = ledger_import.version, race.record
+    race = api_race(
+        key, users["staff"], lambda i: {"mapping": mapping}, ledger_import, HTTP_IF_MATCH=f'"{version}"'
+    )
+    RACES[f"{race.path} (If-Match)"], RACES[race.path] = race.record, serial
+    race.settle(refused=(412,), says="changed")
+    ledger_import.refresh_from_db()
+    race.rows(ledger_import.rows.filter(action=RowAction.NEW).count(), 1)
+    race.final((ledger_import.status, ledger_import.version), (ImportStatus.READY, version + 1))
+
+
+IMPORTS = {
+    ("imports", "create"): uploads_of_one_file,
+    ("imports", "confirm"): confirms_of_one_import,
+    ("imports", "remap"): remaps_of_one_import,
+}
+
+
+@raced
+def test_imports_race(world, users):
+    each(IMPORTS, lambda key: IMPORTS[key](world, users))
+
+
 # --- every write operation has its race, and the figure -------------------------------------------
 
 
@@ -446,6 +644,8 @@ COVERED = {
     **{key: "test_creates_of_one_natural_key_make_one_record" for key in NATURAL_KEYS},
     **{key: "test_one_move_of_one_record_has_one_winner" for key in MOVES},
     **{key: "test_creates_without_a_natural_key_keep_every_record" for key in INDEPENDENT_CREATES},
+    **{key: "test_one_status_change_of_a_project_has_one_winner" for key in STATUS_MOVES},
+    **{key: "test_imports_race" for key in IMPORTS},
 }
 
 
@@ -462,7 +662,12 @@ def test_every_write_operation_has_a_race():
 
 @pytest.mark.postgres
 def test_the_figure(figure):
-    races = [RACES.get(name) for name in [*map(path, COVERED), CODE_ASSIGNED]]
+    names = [
+        *map(path, COVERED),
+        CODE_ASSIGNED,
+        *(f"{path(key)} (If-Match)" for key in [*STATUS_MOVES, ("imports", "remap")]),
+    ]
+    races = [RACES.get(name) for name in names]
     if None in races:
         pytest.skip("not every race of this module ran (a selection of its tests)")
     figure("races: API", **figure_of(races))

@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from projects import services
 from projects.choices import Stage
+from projects.imports.models import ImportMapping, ImportStatus, LedgerImport, RowAction
 from projects.models import InvestmentReport, Project
 from supervision.choices import BulletinStatus, PeriodKind, RequestStatus
 from supervision.models import (
@@ -148,7 +149,7 @@ def investment(w, users):
     (winner,) = race.settle(says=STALE)
     reports = InvestmentReport.objects.filter(project=project)
     race.rows(reports.count(), 1)
-    race.final(f"{reports.get().amount}", f"{winner + 1}00.00")
+    race.final(f"{reports.get().amount}", f"{(winner + 1) * 1_000_000}.00")  # typed in 10k yuan
     assert reports.get().history.count() == 1
 
 
@@ -401,6 +402,97 @@ def test_bulletin_forms(world, users, eager_celery):
     each(BULLETIN_PAGES, lambda name: BULLETIN_PAGES[name](world, users))
 
 
+# --- imports and the month-end report ---------------------------------------------------------------
+
+
+def import_uploads(w, users):
+    """Eight uploads of one file at once: eight imports, each previewed (an upload has no natural key)."""
+    files, before = [w.ledger() for _ in range(WRITERS)], LedgerImport.objects.count()
+    race = page_race(
+        "projects:import_new", users["staff"], lambda i: {"kind": "projects", "unit": "wan", "file": files[i]}
+    )
+    race.settle(winners=WRITERS, kind=INDEPENDENT)
+    race.rows(LedgerImport.objects.count(), before + WRITERS)
+    created = LedgerImport.objects.order_by("-id")[:WRITERS]
+    race.final(
+        sorted((i.status, i.rows.filter(action=RowAction.NEW).count()) for i in created),
+        [(ImportStatus.READY, 1)] * WRITERS,
+    )
+
+
+def import_mappings(w, users):
+    """Eight users correcting one import's column matching at the version they saw: one preview
+    again, the others the page again (400) with the stale message."""
+    ledger_import = w.new_import()
+    version = ledger_import.version
+    form = {f"col_{index}": field for index, field in ledger_import.mapping.items()}
+    race = page_race(
+        "projects:import_mapping", users["staff"], lambda i: {**form, "version": version}, ledger_import.pk
+    )
+    race.settle(refused=(400,), says=STALE)
+    ledger_import.refresh_from_db()
+    race.rows(ledger_import.rows.filter(action=RowAction.NEW).count(), 1)
+    race.final(
+        (ledger_import.status, ledger_import.version, ImportMapping.objects.count()),
+        (ImportStatus.READY, version + 1, 1),
+    )
+
+
+def import_confirms(w, users):
+    """Eight confirms of one import: its projects written once; the others come back to the import's
+    page told it changed (or is confirmed already), nothing written twice."""
+    ledger_import = w.new_import()
+    name, version = ledger_import.rows.get(action=RowAction.NEW).label, ledger_import.version
+    url, clients = reverse("projects:import_confirm", args=[ledger_import.pk]), page_clients(users["staff"])
+    race = Race(
+        "page projects:import_confirm",
+        lambda i: clients[i].post(url, {"version": version}, follow=True),
+        via=PAGE,
+    )
+    race.settle(
+        won=lambda answer: "Written: 1 new" in answer.content.decode(),
+        idle=lambda answer: (
+            STALE in answer.content.decode() or "confirmed already" in answer.content.decode()
+        ),
+    )
+    race.rows(Project.objects.filter(name=name).count(), 1)
+    ledger_import.refresh_from_db()
+    race.final(ledger_import.status, ImportStatus.COMMITTED)
+
+
+def month_end(w, users):
+    """Eight staff saving one project's figure on the month-end grid, each from the grid as it was
+    (no report yet): one is saved, the others see the stale message on the row."""
+    project, month = w.new_project(), months_ago(w.today, 3)
+    url, clients = f"{reverse('projects:monthly')}?month={month:%Y-%m}", page_clients(users["staff"])
+    row = f"p{project.pk}"
+
+    def send(i):
+        return clients[i].post(
+            url, {f"{row}-amount": f"{i + 1}", f"{row}-version": "0", f"initial-{row}-amount": ""}
+        )
+
+    race = Race("page projects:monthly", send, via=PAGE)
+    (winner,) = race.settle(says=STALE)
+    reports = InvestmentReport.objects.filter(project=project)
+    race.rows(reports.count(), 1)
+    race.final(f"{reports.get().amount}", f"{winner + 1}0000.00")
+    assert reports.get().history.count() == 1
+
+
+IMPORT_PAGES = {
+    "projects:import_new": import_uploads,
+    "projects:import_mapping": import_mappings,
+    "projects:import_confirm": import_confirms,
+    "projects:monthly": month_end,
+}
+
+
+@raced
+def test_import_and_month_end_forms(world, users):
+    each(IMPORT_PAGES, lambda name: IMPORT_PAGES[name](world, users))
+
+
 # --- every page is raced or read-only, and the figure ---------------------------------------------
 
 
@@ -409,6 +501,7 @@ POSTED = {
     **{f"supervision:problem_{move}": "test_problem_move_forms" for move in PROBLEM_PAGES},
     **{name: "test_work_forms" for name in WORK_PAGES},
     **{name: "test_bulletin_forms" for name in BULLETIN_PAGES},
+    **{name: "test_import_and_month_end_forms" for name in IMPORT_PAGES},
 }
 READ_ONLY = {
     # Pages that show records and write none.
@@ -416,6 +509,8 @@ READ_ONLY = {
     *("supervision:dashboard", "supervision:projects_without_team", "supervision:region"),
     *("supervision:problem_list", "supervision:problem_detail", "supervision:visit_list"),
     *("supervision:milestone_plan", "supervision:bulletin_list", "supervision:bulletin_detail"),
+    *("projects:imports", "projects:import", "projects:import_file", "projects:import_progress"),
+    *("projects:import_template", "projects:imports_export", "projects:monthly_export"),
     # They write the session or a cookie, no record: signing in and out, choosing the language.
     *("login", "logout", "set_language"),
 }

@@ -18,9 +18,12 @@ from django.core import mail
 
 from projects import services
 from projects.choices import Role, Status
-from projects.models import ApiToken, Enterprise, StatusChange
+from projects.imports.models import ImportStatus, LedgerImport
+from projects.imports.preview import build_preview
+from projects.models import ApiToken, Enterprise, StatusChange, User
 from projects.rollups import rollup_mismatches, rollup_rebuild
 from projects.tokens import token_create, token_revoke
+from projects.users import user_create
 from supervision import services as supervision_services
 from supervision import units
 from supervision.choices import ServiceKind
@@ -211,6 +214,41 @@ def scheme_change(w):
     assert (scheme.version, scheme.history.count()) == (2, 2)
 
 
+def user_create_race(w):
+    """Eight admins creating one account at once (``manage.py create_user`` run twice): one user."""
+    race = service_race(
+        "projects.users.user_create",
+        lambda i: user_create(
+            username="race-user", role=Role.COUNTY_STAFF, region=w.region, first_name=f"写入者{i}", by=w.admin
+        ),
+    )
+    (winner,) = race.settle(says="already exists")
+    users = User.objects.filter(username__iexact="race-user")
+    race.rows(users.count(), 1)
+    race.final(users.get().first_name, f"写入者{winner}")
+    assert list(users.get().groups.values_list("name", flat=True)) == [Role.COUNTY_STAFF]
+
+
+def previews_of_one_import(w):
+    """Eight previews of one import at once (remaps, or a remap and the job): each reads the file and
+    rewrites the import's rows in turn; one set of rows is left, each row once."""
+    ledger_import = w.new_import()
+    copies, version = one_each(LedgerImport, ledger_import.pk), ledger_import.version
+    rows = sorted(ledger_import.rows.values_list("number", "action"))
+    race = service_race(
+        "projects.imports.preview.build_preview", lambda i: build_preview(copies[i], user=w.staff).version
+    )
+    race.settle(winners=WRITERS, kind=SERIAL)
+    ledger_import.refresh_from_db()
+    race.rows(ledger_import.rows.count(), len(rows))
+    race.final(
+        (sorted(ledger_import.rows.values_list("number", "action")), ledger_import.status),
+        (rows, ImportStatus.READY),
+    )
+    # Each preview read the version the one before it left.
+    assert sorted(race.answers) == list(range(version + 1, version + WRITERS + 1))
+
+
 REFERENCE_ROWS = {
     "projects.services.enterprise_create": enterprise_create,
     "projects.services.enterprise_update": enterprise_update,
@@ -224,6 +262,8 @@ REFERENCE_ROWS = {
     "projects.tokens.token_revoke": token_revoke_race,
     "supervision.ranking.schemes.ranking_scheme_set": scheme_create,
     "supervision.ranking.schemes.ranking_scheme_set (same version)": scheme_change,
+    "projects.users.user_create": user_create_race,
+    "projects.imports.preview.build_preview": previews_of_one_import,
 }
 
 
@@ -317,6 +357,7 @@ NATURAL_KEY = f"{API}::test_creates_of_one_natural_key_make_one_record"
 MOVE = f"{API}::test_one_move_of_one_record_has_one_winner"
 NO_KEY = f"{API}::test_creates_without_a_natural_key_keep_every_record"
 CODES = f"{API}::test_projects_without_a_code_each_get_their_own"
+IMPORTS = f"{API}::test_imports_race"
 ROWS = f"{HERE}::test_reference_rows_tokens_and_schemes"
 JOBS = f"{HERE}::test_daily_jobs_run_twice_at_once"
 SERVICES = {
@@ -368,6 +409,28 @@ SERVICES = {
     # supervision/units.py
     "supervision.units.unit_create": ROWS,
     "supervision.units.unit_update": ROWS,
+    "projects.services.investment_month_figures": f"{PAGES}::test_import_and_month_end_forms",
+    "projects.lifecycle.advance_through": IMPORTS,  # a confirmed import's new project, at its stage
+    "projects.industries.industry_create": NATURAL_KEY,
+    "projects.industries.industry_update": IF_MATCH,
+    "projects.industries.division_ids": None,
+    "projects.users.user_create": ROWS,
+    # An import: uploads, remaps and confirms raced through the API and the pages; the preview,
+    # which a remap and the job both run, raced here; the commit is reached only by a confirm.
+    "projects.imports.services.import_create": IMPORTS,
+    "projects.imports.services.import_remap": IMPORTS,
+    "projects.imports.services.import_confirm": IMPORTS,
+    "projects.imports.services.may_import": None,
+    "projects.imports.services.may_import_any": None,
+    "projects.imports.preview.build_preview": ROWS,
+    "projects.imports.preview.progress_key": None,
+    "projects.imports.preview.progress": None,
+    "projects.imports.preview.bureau_of": None,
+    "projects.imports.preview.remembered_mapping": None,
+    "projects.imports.commit.commit_now": IMPORTS,
+    "projects.imports.commit.apply_rows": IMPORTS,
+    "projects.imports.commit.mark_committed": IMPORTS,
+    "projects.imports.commit.record_refusals": IMPORTS,
     "supervision.units.person_create": ROWS,
     "supervision.units.person_update": ROWS,
     # the daily jobs
