@@ -20,7 +20,7 @@ from zhaoqing_tracker.api.concurrency import check_if_match, etag_for
 from zhaoqing_tracker.api.errors import Conflict
 from zhaoqing_tracker.api.pagination import StableCursorPagination
 from zhaoqing_tracker.api.parsers import JSONParser
-from zhaoqing_tracker.api.viewsets import ScopedViewSet
+from zhaoqing_tracker.api.viewsets import ETagReadMixin, ScopedViewSet
 
 # The errors listed in an import itself; every row is in ``rows`` (filter action=error).
 ERRORS_SHOWN = 1000
@@ -167,7 +167,7 @@ UPLOAD_EXAMPLE = OpenApiExample(
     list=extend_schema(summary=_("List ledger imports")),
     retrieve=extend_schema(summary=_("Read an import and its preview")),
 )
-class LedgerImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class LedgerImportViewSet(ETagReadMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Ledger imports (项目台账, 月报, 年度任务): kept whatever their outcome."""
 
     queryset = LedgerImport.objects.select_related("created_by", "committed_by", "region")
@@ -178,16 +178,6 @@ class LedgerImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
         "confirm": ["projects.add_ledgerimport"],
         "remap": ["projects.add_ledgerimport"],
     }
-
-    def get_object(self):
-        if not hasattr(self, "_object"):
-            self._object = super().get_object()
-        return self._object
-
-    def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        response["ETag"] = etag_for(self.get_object())
-        return response
 
     def _answer(self, ledger_import, code=status.HTTP_200_OK):
         data = LedgerImportSerializer(ledger_import, context=self.get_serializer_context()).data

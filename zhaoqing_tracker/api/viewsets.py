@@ -24,22 +24,8 @@ class ScopedViewSet(viewsets.GenericViewSet):
         return super().get_queryset().visible_to(self.request.user)
 
 
-class ReadOnlyScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    pass
-
-
-class VersionedViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    ScopedViewSet,
-):
-    """Create, read and update through service functions, with ETag / If-Match.
-
-    The serializer's ``create``/``update`` call the service; ``version`` (from
-    If-Match) is passed to ``save`` so the service checks it again under its row lock.
-    """
+class ETagReadMixin:
+    """A record read once per request, and its version as the ETag of a detail answer."""
 
     def get_object(self):
         # Cached: retrieve() and the ETag header read the same row once.
@@ -51,6 +37,25 @@ class VersionedViewSet(
         response = super().retrieve(request, *args, **kwargs)
         response["ETag"] = etag_for(self.get_object())
         return response
+
+
+class ReadOnlyScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    pass
+
+
+class VersionedViewSet(
+    ETagReadMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    ScopedViewSet,
+):
+    """Create, read and update through service functions, with ETag / If-Match.
+
+    The serializer's ``create``/``update`` call the service; ``version`` (from
+    If-Match) is passed to ``save`` so the service checks it again under its row lock.
+    """
 
     def perform_update(self, serializer):
         version = check_if_match(self.request, serializer.instance)
