@@ -2,6 +2,7 @@
 
 import contextlib
 import contextvars
+import functools
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -79,6 +80,19 @@ def whole_or_nothing():
         yield
     finally:
         _whole_or_nothing.reset(token)
+
+
+def atomic(func):
+    """``transaction.atomic`` for a service: its own savepoint when nested, so a refusal leaves the
+    caller's transaction usable, except inside ``whole_or_nothing``, where the first refusal
+    rolls everything back anyway and the savepoint's two statements a call are saved."""
+
+    @functools.wraps(func)
+    def inner(*args, **kwargs):
+        with transaction.atomic(savepoint=not _whole_or_nothing.get()):
+            return func(*args, **kwargs)
+
+    return inner
 
 
 def _loaded_relations(instance) -> list[str]:

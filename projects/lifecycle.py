@@ -9,11 +9,10 @@ once cannot both succeed and the audit trail never disagrees with the stage.
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projects.audit import field_error, lock, save_audited
+from projects.audit import atomic, field_error, lock, save_audited
 from projects.choices import Stage, Status
 from projects.models import Project, StageTransition
 
@@ -36,7 +35,7 @@ def record_creation(project: Project, *, by, note: str = "") -> StageTransition:
     return _record(project, from_stage="", to_stage=Stage.SIGNED, on=project.signed_on, note=note, by=by)
 
 
-@transaction.atomic
+@atomic
 def advance(
     *,
     project: Project,
@@ -91,7 +90,7 @@ def advance(
     return locked
 
 
-@transaction.atomic
+@atomic
 def revert(*, project: Project, reason: str, by=None, version: int | None = None) -> Project:
     """Move ``project`` back one stage, clearing the date of the stage it leaves."""
     reason = (reason or "").strip()
@@ -113,7 +112,7 @@ def revert(*, project: Project, reason: str, by=None, version: int | None = None
     return locked
 
 
-@transaction.atomic
+@atomic
 def advance_through(
     *,
     project: Project,

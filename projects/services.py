@@ -9,12 +9,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from projects import lifecycle, scope
-from projects.audit import actor, apply_changes, check_version, field_error, lock, lock_turns, save_audited
+from projects.audit import (
+    actor,
+    apply_changes,
+    atomic,
+    check_version,
+    field_error,
+    lock,
+    lock_turns,
+    save_audited,
+)
 from projects.choices import Status
 from projects.models import AnnualTarget, Enterprise, InvestmentReport, Project, Region, StatusChange
 from projects.rollups import rollup_add, rollup_move_project
@@ -49,12 +57,12 @@ def next_project_code(region: Region, year: int) -> str:
     return f"{prefix}{number:04d}"
 
 
-@transaction.atomic
+@atomic
 def enterprise_create(*, name: str, credit_code: str = "", by) -> Enterprise:
     return save_audited(Enterprise(name=name, credit_code=credit_code.strip().upper()), by=by)
 
 
-@transaction.atomic
+@atomic
 def enterprise_update(
     *, enterprise: Enterprise, name: str, credit_code: str = "", by, version: int | None = None
 ) -> Enterprise:
@@ -66,7 +74,7 @@ def enterprise_update(
     return enterprise
 
 
-@transaction.atomic
+@atomic
 def project_create(
     *,
     by,
@@ -109,7 +117,7 @@ def project_create(
     return project
 
 
-@transaction.atomic
+@atomic
 def project_update(
     *, project: Project, by, version: int | None = None, reason: str = "edited", **changes
 ) -> Project:
@@ -154,7 +162,7 @@ def _change_status(*, project: Project, to: Status, allowed_from: set[Status], r
     return locked
 
 
-@transaction.atomic
+@atomic
 def project_cancel(*, project: Project, reason: str, by, version: int | None = None) -> Project:
     """Cancel (清退) a project: it is kept but no longer counted or advanced."""
     reason = (reason or "").strip()
@@ -170,7 +178,7 @@ def project_cancel(*, project: Project, reason: str, by, version: int | None = N
     )
 
 
-@transaction.atomic
+@atomic
 def project_reactivate(*, project: Project, reason: str, by, version: int | None = None) -> Project:
     """Bring a cancelled project back into the count."""
     reason = (reason or "").strip()
@@ -186,7 +194,7 @@ def project_reactivate(*, project: Project, reason: str, by, version: int | None
     )
 
 
-@transaction.atomic
+@atomic
 def project_mark_stalled(*, project: Project, reason: str, by=None) -> Project:
     """Flag an active project as stalled (半拉子); normally done by the daily check."""
     return _change_status(
@@ -194,7 +202,7 @@ def project_mark_stalled(*, project: Project, reason: str, by=None) -> Project:
     )
 
 
-@transaction.atomic
+@atomic
 def project_unmark_stalled(*, project: Project, reason: str, by=None) -> Project:
     """Clear the stalled flag once the project moves again."""
     return _change_status(
@@ -218,7 +226,7 @@ def _already_reported(report: InvestmentReport) -> ValidationError:
     )
 
 
-@transaction.atomic
+@atomic
 def investment_report(
     *,
     project: Project,
@@ -302,7 +310,7 @@ class FiguresRefused(Exception):
         self.errors = errors
 
 
-@transaction.atomic
+@atomic
 def investment_month_figures(
     *, month: datetime.date, figures: list[MonthFigure], by
 ) -> list[InvestmentReport]:
@@ -372,7 +380,7 @@ def _below_earlier_months(ytd_before: Decimal) -> str:
 TARGET_FIGURES = ("investment", "investment_h1", "signed", "started", "completed", "in_production")
 
 
-@transaction.atomic
+@atomic
 def target_set(
     *,
     region: Region,

@@ -12,7 +12,7 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -195,6 +195,12 @@ def apply_rows(ledger_import: LedgerImport, *, by, every_refusal: bool = False) 
         except ObjectDoesNotExist:
             # A region, park, industry or project the preview found was deleted since.
             errors[row.pk] = [{"column": "", "code": "stale", "message": str(_stale_message())}]
+        except DatabaseError:
+            if every_refusal:
+                raise
+            # Without savepoints a refused statement leaves the transaction unusable; the
+            # rollback and the second pass, row by row in savepoints, say which rule it broke.
+            raise ImportRefused({row.pk: []}) from None
         except ValidationError as error:
             found = _validation_errors(error)
             if any(item["code"] == "stale" for item in found):
