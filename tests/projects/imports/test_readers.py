@@ -35,9 +35,9 @@ def read(data: bytes, filename: str, **limits):
 
 
 def ledger_xlsx() -> bytes:
-    """A county's ledger as Excel saves it: an instructions sheet first, a title and a unit line,
-    a header over two merged rows, real dates, formulas with the values Excel cached, a blank row
-    and a 合计 row."""
+    """A county's ledger as counties lay them out: an instructions sheet first, a title and a unit
+    line, a header over two merged rows, real dates, formulas with the values Excel caches, a blank
+    row and a 合计 row."""
     rows = [
         [TITLE],
         ["单位：万元"],
@@ -80,7 +80,8 @@ def test_the_content_decides_the_format_not_the_extension():
 @pytest.mark.parametrize(
     ("sheets", "hidden", "chosen"),
     [
-        # A cover sheet with a long text in one column loses to the ledger's wide header row.
+        # A cover sheet of text in one column loses to the ledger's wide header row (with as many
+        # values in all: counting them would not tell).
         ([("封面", [["肇庆市"], ["制造业"], ["台账"]]), ("台账", [["名称", "投资", "日期"]])], (), "台账"),
         # A tie goes to the first sheet; an empty sheet never wins.
         ([("空表", []), ("一", [["a", "b"]]), ("二", [["c", "d"]])], (), "一"),
