@@ -51,10 +51,17 @@ class ImportFileError(Exception):
     """
 
     def __init__(self, code: str, message: str, *, params: dict | None = None):
-        super().__init__(message)
+        super().__init__(code, message)
         self.code = code
         self.message = message
         self.params = params or {}
+
+    def __str__(self):
+        return self.message
+
+    def __reduce__(self):
+        # Whole through pickle, as a Celery task's error travels.
+        return (self.__class__, (self.code, self.message), {"params": self.params})
 
     @classmethod
     def of(cls, code: str, **params) -> "ImportFileError":

@@ -2,6 +2,7 @@
 (Chinese by default), before anything of it is used."""
 
 import io
+import pickle
 from dataclasses import dataclass
 
 import pytest
@@ -242,3 +243,14 @@ def test_a_sheet_broken_halfway_is_refused_while_reading():
                 numbers.append(number)
     assert error.value.code == "unreadable"
     assert numbers[:3] == [1, 2, 3] and len(numbers) >= 30
+
+
+def test_the_error_survives_pickling_as_a_task_result_does():
+    error = refused(xlsx(("项目台账", ledger_rows(10))), "台账.xlsx", max_rows=5)
+    copy = pickle.loads(pickle.dumps(error))
+    assert (copy.code, copy.message, copy.params, str(copy)) == (
+        "too_many_rows",
+        error.message,
+        {"sheet": "项目台账", "limit": "5"},
+        error.message,
+    )

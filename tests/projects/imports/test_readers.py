@@ -10,12 +10,14 @@ import io
 import re
 import time
 import tracemalloc
+import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from openpyxl import Workbook
+from openpyxl.reader.strings import read_string_table
 
-from projects.imports.readers import ImportFileError, Limits, open_table
+from projects.imports.readers import ImportFileError, Limits, open_table, shared_strings
 from tests.fixtures.spreadsheets import big_xlsx, cache_values, edit_part, fixture, set_dimension, xlsx
 
 D = datetime.date
@@ -33,9 +35,9 @@ def read(data: bytes, filename: str, **limits):
 
 
 def ledger_xlsx() -> bytes:
-    """A county's ledger as Excel saves it: an instructions sheet first, a title and a unit line,
-    a header over two merged rows, real dates, formulas with the values Excel cached, a blank row
-    and a 合计 row."""
+    """A county's ledger as counties lay them out: an instructions sheet first, a title and a unit
+    line, a header over two merged rows, real dates, formulas with the values Excel caches, a blank
+    row and a 合计 row."""
     rows = [
         [TITLE],
         ["单位：万元"],
@@ -72,12 +74,14 @@ def test_the_content_decides_the_format_not_the_extension():
     assert read(ledger_xlsx(), "台账.xls")[:2] == ("xlsx", "项目台账")
     assert read(ledger_xlsx(), "台账.csv")[:2] == ("xlsx", "项目台账")
     assert read(fixture("ledger.xls"), "台账.xlsx")[:2] == ("xls", "项目台账")
+    assert read(fixture("ledger.xlsx"), "台账.xls")[:2] == ("xlsx", "项目台账")
 
 
 @pytest.mark.parametrize(
     ("sheets", "hidden", "chosen"),
     [
-        # A cover sheet with a long text in one column loses to the ledger's wide header row.
+        # A cover sheet of text in one column loses to the ledger's wide header row (with as many
+        # values in all: counting them would not tell).
         ([("封面", [["肇庆市"], ["制造业"], ["台账"]]), ("台账", [["名称", "投资", "日期"]])], (), "台账"),
         # A tie goes to the first sheet; an empty sheet never wins.
         ([("空表", []), ("一", [["a", "b"]]), ("二", [["c", "d"]])], (), "一"),
@@ -126,14 +130,35 @@ def test_the_limits_come_from_the_settings_at_each_import(settings):
 # --- .xls ----------------------------------------------------------------------------------------
 
 
-def test_an_xls_ledger_reads_like_the_xlsx():
-    """The same ledger saved by an office suite as Excel 97-2003, shifted by a blank first row and
-    column: the row numbers and columns are those Excel shows."""
+@pytest.mark.parametrize(("name", "format"), [("ledger.xls", "xls"), ("ledger.xlsx", "xlsx")])
+def test_a_ledger_saved_by_an_office_suite_reads_the_same(name, format):
+    """The same ledger saved by LibreOffice as Excel 97-2003 and as .xlsx (shared strings, some in
+    runs of two fonts), shifted by a blank first row and column: the row numbers and columns are
+    those Excel shows."""
     shifted = [(number + 1, (None, *values)) for number, values in LEDGER_ROWS]
     # The fixture's 合计 row has no formula without a cached value (an office suite computes all)
     # and no date or TRUE in it; its first rows are as above.
     expected = [*shifted[:-1], (9, (None, "合计", None, 12386.5))]
-    assert read(fixture("ledger.xls"), "端州区台账.xls") == ("xls", "项目台账", expected)
+    assert read(fixture(name), f"端州区台账.{format}") == (format, "项目台账", expected)
+
+
+def test_shared_strings_read_as_openpyxl_reads_them():
+    """The fast reader of the shared strings gives openpyxl's texts: plain, in runs, and without a
+    phonetic guide (<rPh>, which Excel keeps for Japanese readings)."""
+    guide = '<rPh sb="0" eb="2"><t>ふりがな</t></rPh>'
+    data = edit_part(
+        fixture("ledger.xlsx"),
+        "xl/sharedStrings.xml",
+        lambda xml: xml.replace("项目名称</t>", "项目名称</t>" + guide, 1).replace(
+            "</r></si>", "</r>" + guide + "</si>", 1
+        ),
+    )
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        xml = archive.read("xl/sharedStrings.xml")
+    assert xml.count(b"<rPh") == 2
+    ours, theirs = shared_strings(io.BytesIO(xml)), read_string_table(io.BytesIO(xml))
+    assert ours == theirs
+    assert {"项目名称", "1. 金额单位为万元", "2024年端州区制造业项目台账"} <= set(ours)
 
 
 # --- CSV -----------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 Python package writes .xls files or encrypted workbooks:
 
     ledger.xls       a ledger in the Excel 97-2003 format (an instructions sheet first), by LibreOffice
+    ledger.xlsx      the same as .xlsx, by LibreOffice: shared strings (Chinese mixed with digits in
+                     runs of two fonts), formulas with their cached values
     encrypted.xls    the same, saved by LibreOffice with a password (RC4, a FILEPASS record)
     encrypted.xlsx   the same as .xlsx, encrypted with a password by msoffcrypto-tool (ECMA-376 agile
                      encryption: an OLE2 container holding EncryptionInfo and EncryptedPackage, as Excel
@@ -141,7 +143,7 @@ def main():
         ]
         for name, filter_props in outputs:
             doc.storeToURL((HERE / name).as_uri(), filter_props)
-        plain = Path(profile) / "ledger.xlsx"
+        plain = HERE / "ledger.xlsx"
         doc.storeToURL(plain.as_uri(), props(FilterName="Calc MS Excel 2007 XML"))
         doc.close(True)
         office.terminate()
@@ -149,7 +151,7 @@ def main():
         subprocess.run(
             ["msoffcrypto-tool", "-e", "-p", PASSWORD, str(plain), str(HERE / "encrypted.xlsx")], check=True
         )
-    for name in ["ledger.xls", "encrypted.xls", "encrypted.xlsx"]:
+    for name in ["ledger.xls", "ledger.xlsx", "encrypted.xls", "encrypted.xlsx"]:
         print(name, (HERE / name).stat().st_size, "bytes")
 
 
