@@ -114,6 +114,20 @@ class MonthFilter(django_filters.DateFilter):
         return super().filter(qs, value.replace(day=1) if value else value)
 
 
+class BilingualNameFilter(django_filters.CharFilter):
+    """Part of a record's Chinese or English name, any case (industries, units)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 100)
+        kwargs.setdefault("label", _("name"))
+        kwargs.setdefault("help_text", _("Part of the Chinese or English name (any case)."))
+        super().__init__(**kwargs)
+
+    def filter(self, qs, value):
+        value = (value or "").strip()
+        return qs.filter(Q(name__icontains=value) | Q(name_en__icontains=value)) if value else qs
+
+
 class IntegerFilter(SchemaMixin, django_filters.NumberFilter):
     """A whole number within bounds (an out-of-range id or year is a 400, not a database error)."""
 
@@ -303,20 +317,11 @@ class IndustryFilterSet(django_filters.FilterSet):
         label=_("division"),
         help_text=_("true: only the GB/T 4754 divisions (C13 … C43); false: only the industries under them."),
     )
-    name = django_filters.CharFilter(
-        method="filter_name",
-        max_length=100,
-        label=_("name"),
-        help_text=_("Part of the Chinese or English name (any case)."),
-    )
+    name = BilingualNameFilter()
 
     class Meta:
         model = Industry
         fields = []
-
-    def filter_name(self, queryset, name, value):
-        value = value.strip()
-        return queryset.filter(Q(name__icontains=value) | Q(name_en__icontains=value)) if value else queryset
 
 
 class EnterpriseFilterSet(django_filters.FilterSet):

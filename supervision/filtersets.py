@@ -7,12 +7,11 @@ projects/filtersets.py, so that every list reads them the same way.
 import datetime
 
 import django_filters
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
-from projects.filtersets import BooleanFilter, RegionFilter, UpdatedAfterFilter
+from projects.filtersets import BilingualNameFilter, BooleanFilter, RegionFilter, UpdatedAfterFilter
 from projects.models import Project
 from supervision.choices import (
     BulletinStatus,
@@ -192,17 +191,8 @@ class UnitFilterSet(django_filters.FilterSet):
         label=_("city-level"),
         help_text=_("true: only the city-level units (no region); false: only the units of a region."),
     )
-    name = django_filters.CharFilter(
-        method="filter_name",
-        max_length=100,
-        label=_("name"),
-        help_text=_("Part of the Chinese or English name (any case)."),
-    )
+    name = BilingualNameFilter()
 
     class Meta:
         model = Unit
         fields = []
-
-    def filter_name(self, queryset, name, value):
-        value = value.strip()
-        return queryset.filter(Q(name__icontains=value) | Q(name_en__icontains=value)) if value else queryset
