@@ -15,12 +15,26 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from projects.imports.figure_rows import InvestmentRows, TargetRows
 from projects.imports.headers import HEAD_ROWS, find_header, missing_required
-from projects.imports.models import ImportMapping, ImportRow, ImportStatus, LedgerImport, RowAction
+from projects.imports.models import (
+    ImportKind,
+    ImportMapping,
+    ImportRow,
+    ImportStatus,
+    LedgerImport,
+    RowAction,
+)
+from projects.imports.project_rows import ProjectRows
 from projects.imports.readers import ImportFileError, open_table
-from projects.imports.rows import CHECKERS
 
 CHUNK = 500
+# One checker per kind of ledger.
+CHECKERS = {
+    ImportKind.PROJECTS: ProjectRows,
+    ImportKind.INVESTMENT: InvestmentRows,
+    ImportKind.TARGETS: TargetRows,
+}
 
 
 def progress_key(import_id: int) -> str:
