@@ -117,6 +117,7 @@ def main() -> None:
     from django.conf import settings
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.core.management import call_command
+    from django.db import connection
 
     call_command("migrate", verbosity=0, interactive=False)
     settings.MEDIA_ROOT = Path("/tmp") / "zhaoqing-bench-media"
@@ -125,7 +126,7 @@ def main() -> None:
 
     from projects.choices import Role
     from projects.imports.services import import_confirm, import_create
-    from projects.models import Industry, Project, Region, User
+    from projects.models import Industry, Project, Region, StageTransition, User
 
     Industry.objects.get_or_create(
         code="new-materials", defaults={"name": "新材料", "name_en": "New materials"}
@@ -149,11 +150,14 @@ def main() -> None:
 
     ledger_import, preview_s = timed_preview(content)
     assert ledger_import.status == "ready", (ledger_import.status, ledger_import.error, ledger_import.counts)
+    statements = []  # every statement the confirmation sends, to count them per project
     began = time.perf_counter()
-    ledger_import = import_confirm(ledger_import=ledger_import, by=user)
+    with connection.execute_wrapper(lambda execute, sql, *rest: statements.append(1) or execute(sql, *rest)):
+        ledger_import = import_confirm(ledger_import=ledger_import, by=user)
     commit_s = time.perf_counter() - began
     assert ledger_import.status == "committed", ledger_import.counts
     projects = Project.objects.count()
+    transitions = StageTransition.objects.count()
     again, again_s = timed_preview(content)
 
     small = ledger(args.rows // 5, seed=8)
@@ -166,7 +170,10 @@ def main() -> None:
 
     scale = args.rows / TARGET_ROWS
     print()
-    print(f"ledger: {args.rows:,} rows, {len(content) / 2**20:.1f} MB; {projects:,} projects written")
+    print(
+        f"ledger: {args.rows:,} rows, {len(content) / 2**20:.1f} MB; {projects:,} projects written with"
+        f" {transitions:,} audited stage transitions; {len(statements) / projects:.1f} statements a project"
+    )
     print(f"read floor (openpyxl, rows only)  {floor:7.2f} s")
     print(
         f"preview                          {preview_s:7.2f} s  target ≤ {PREVIEW_TARGET_S * scale:.1f} s"
